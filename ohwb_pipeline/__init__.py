@@ -1,0 +1,1 @@
+"""NHS Occupational Health and Wellbeing metrics pipeline."""

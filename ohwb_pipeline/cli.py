@@ -1,0 +1,28 @@
+"""The `ohwb` command: `ohwb synth ...` and `ohwb demo`."""
+
+import argparse
+import logging
+import sys
+
+from ohwb_pipeline.synth import cli as synth_cli
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="ohwb", description="NHS OHWB metrics pipeline tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+    synth_cli.add_parser(sub)
+    from ohwb_pipeline import demo
+
+    demo.add_parser(sub)
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except ValueError as exc:
+        print(f"ohwb {args.command}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

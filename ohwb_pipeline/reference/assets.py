@@ -1,0 +1,55 @@
+"""Reference tables as unpartitioned assets, each validated by its own pandera model."""
+
+import dagster as dg
+
+from ohwb_pipeline.lake import Lake
+from ohwb_pipeline.metadata import column_schema
+from ohwb_pipeline.reference.load import read_reference, validate_reference_csv, write_reference
+from ohwb_pipeline.reference.schemas import REFERENCE_CONTRACTS
+from ohwb_pipeline.resources import OhwbSettings
+
+GROUP = "reference"
+
+
+def _publish(settings: OhwbSettings, name: str, **isin: list[str]) -> dg.MaterializeResult:
+    contract = REFERENCE_CONTRACTS[name]
+    source = settings.reference_dir / f"{name}.csv"
+    frame = validate_reference_csv(source, contract, **isin)
+    target = Lake(settings.root).reference_table(name)
+    write_reference(frame, target)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": frame.height,
+            "dagster/column_schema": column_schema(contract.model),
+            "source": str(source),
+            "path": str(target),
+        }
+    )
+
+
+@dg.asset(group_name=GROUP, kinds={"polars", "parquet"})
+def icbs(settings: OhwbSettings) -> dg.MaterializeResult:
+    """The 42 Integrated Care Boards and their 7 NHS England regions."""
+    return _publish(settings, "icbs")
+
+
+@dg.asset(group_name=GROUP, kinds={"polars", "parquet"}, deps=[icbs])
+def organisations(settings: OhwbSettings) -> dg.MaterializeResult:
+    """NHS trusts (ODS codes) with their host ICB; every host ICB must exist in `icbs`."""
+    known_icbs = read_reference(Lake(settings.root), "icbs").get_column("icb_code").to_list()
+    return _publish(settings, "organisations", icb_code=known_icbs)
+
+
+@dg.asset(group_name=GROUP, kinds={"polars", "parquet"})
+def absence_reasons(settings: OhwbSettings) -> dg.MaterializeResult:
+    """ESR sickness absence reason codes, labels and reporting groups."""
+    return _publish(settings, "absence_reasons")
+
+
+@dg.asset(group_name=GROUP, kinds={"polars", "parquet"})
+def staff_groups(settings: OhwbSettings) -> dg.MaterializeResult:
+    """NHS workforce staff groups (level 2) and their level-1 parents."""
+    return _publish(settings, "staff_groups")
+
+
+reference_assets = [icbs, organisations, absence_reasons, staff_groups]

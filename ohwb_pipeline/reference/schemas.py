@@ -1,0 +1,50 @@
+"""pandera models for the reference tables. A reference file that fails these fails the run."""
+
+import pandera.polars as pa
+import polars as pl
+
+from ohwb_pipeline.validation import Contract
+
+REASON_GROUPS = ["mental_health", "musculoskeletal", "respiratory_infectious", "other", "unknown"]
+
+
+class Organisation(pa.DataFrameModel):
+    org_code: str = pa.Field(unique=True, str_matches=r"^[A-Z0-9]{3,5}$")
+    org_name: str
+    postcode: str = pa.Field(nullable=True)
+    icb_code: str = pa.Field(str_matches=r"^Q[A-Z0-9]{2}$")
+    all_icb_codes: str = pa.Field(str_matches=r"^Q[A-Z0-9]{2}(;Q[A-Z0-9]{2})*$")
+
+
+class Icb(pa.DataFrameModel):
+    icb_code: str = pa.Field(unique=True, str_matches=r"^Q[A-Z0-9]{2}$")
+    icb_ons_code: str = pa.Field(str_matches=r"^E54\d{6}$")
+    icb_name: str
+    region_code: str = pa.Field(str_matches=r"^Y\d{2}$")
+    region_name: str
+
+
+class AbsenceReason(pa.DataFrameModel):
+    reason_code: str = pa.Field(unique=True, str_matches=r"^S\d{2}$")
+    reason_label: str
+    reason_group: str = pa.Field(isin=REASON_GROUPS)
+
+
+class StaffGroup(pa.DataFrameModel):
+    staff_group: str = pa.Field(unique=True)
+    staff_group_1: str
+    is_medical: bool
+
+
+def _contract(name: str, model: type[pa.DataFrameModel]) -> Contract:
+    types = {"str": pl.Utf8, "string": pl.Utf8, "boolean": pl.Boolean, "bool": pl.Boolean, "float64": pl.Float64}
+    columns = {c: types.get(str(col.dtype).lower(), pl.Utf8) for c, col in model.to_schema().columns.items()}
+    return Contract(name=name, columns=columns, model=model)
+
+
+REFERENCE_CONTRACTS: dict[str, Contract] = {
+    "organisations": _contract("organisations", Organisation),
+    "icbs": _contract("icbs", Icb),
+    "absence_reasons": _contract("absence_reasons", AbsenceReason),
+    "staff_groups": _contract("staff_groups", StaffGroup),
+}

@@ -1,0 +1,139 @@
+"""The validation recipe shared by every extract (DESIGN.md):
+
+1. read every column as text, so one bad value cannot retype or fail a whole column;
+2. cast to the contract's types with strict=False and record each cell that was present but did not cast;
+3. validate the typed rows with the pandera-polars model (lazy=True) and map `failure_cases.index`
+   back to rows, so exactly the failing rows are quarantined, each with its check and column.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandera.polars as pa
+import polars as pl
+
+SOURCE_FILE = "_source_file"
+LINE_NUMBER = "_line_number"
+FILE_ORG = "_file_org_code"
+PERIOD_START = "_period_start"
+PERIOD_END = "_period_end"
+ROW_ID = "_row_id"
+
+_TYPE_NAMES = {pl.Boolean: "true or false", pl.Float64: "a number", pl.Date: "an ISO date (YYYY-MM-DD)", pl.Int64: "a whole number"}
+
+
+class UnreadableFile(Exception):
+    """A landed file that cannot be read as the contract's CSV; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Contract:
+    """An extract's columns (in order, with types) and the pandera model that validates them."""
+
+    name: str
+    columns: dict[str, pl.DataType]
+    model: type[pa.DataFrameModel]
+    identifier: str | None = None
+    frame_check_columns: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def required(self) -> list[str]:
+        return list(self.columns)
+
+
+@dataclass
+class FileRead:
+    frame: pl.DataFrame | None
+    rows_read: int
+    error: str | None = None
+    extra_columns: list[str] = field(default_factory=list)
+
+
+def read_text_csv(path: Path, contract: Contract) -> FileRead:
+    """Read a landed CSV as text. Any problem with the file as a whole becomes `FileRead.error`."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return FileRead(None, 0, f"cannot open file: {exc.strerror}")
+    if not raw.strip():
+        return FileRead(None, 0, "empty file: no header row")
+    if b"\0" in raw[:4096]:
+        return FileRead(None, 0, "not a text CSV: the file contains binary (NUL) bytes")
+    try:
+        frame = pl.read_csv(raw, infer_schema=False, encoding="utf8", raise_if_empty=False, truncate_ragged_lines=False)
+    except Exception as exc:
+        return FileRead(None, 0, f"not a readable CSV: {_first_line(exc)}")
+    frame = frame.rename({c: c.strip().lstrip("\ufeff").lower() for c in frame.columns})
+    missing = [c for c in contract.required if c not in frame.columns]
+    if missing:
+        hint = " (is the delimiter a comma?)" if len(frame.columns) == 1 else ""
+        return FileRead(None, frame.height, f"missing required columns: {', '.join(missing)}{hint}")
+    extra = [c for c in frame.columns if c not in contract.columns]
+    return FileRead(frame.select(contract.required), frame.height, None, extra)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def cast_to_contract(text: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame, pl.Series]:
+    """Typed frame plus, per row, the reason its first uncastable cell failed (null when all cast)."""
+    casts, reasons = [], []
+    for name, dtype in contract.columns.items():
+        raw = pl.col(name).str.strip_chars()
+        raw = pl.when(raw == "").then(None).otherwise(raw)
+        if dtype == pl.Utf8:
+            typed = raw
+        elif dtype == pl.Boolean:
+            typed = raw.str.to_lowercase().replace_strict({"true": True, "false": False}, default=None)
+        elif dtype == pl.Date:
+            typed = raw.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+        else:
+            typed = raw.cast(dtype, strict=False)
+        casts.append(typed.alias(name))
+        if dtype != pl.Utf8:
+            reasons.append(
+                pl.when(raw.is_not_null() & typed.is_null())
+                .then(pl.format(f"{name}: not {_TYPE_NAMES.get(dtype, str(dtype))} '{{}}'", raw))
+                .otherwise(None)
+            )
+    extras = [c for c in text.columns if c not in contract.columns]
+    out = text.select(*casts, *extras, pl.coalesce(reasons).alias("_cast_error") if reasons else pl.lit(None))
+    return out.drop("_cast_error"), out.get_column("_cast_error")
+
+
+def validation_failures(typed: pl.DataFrame, schema: pa.DataFrameSchema, contract: Contract) -> pl.DataFrame:
+    """One row per failing row index: the first failed check and column, and every reason joined."""
+    empty = pl.DataFrame(schema={"index": pl.UInt32, "check": pl.Utf8, "column": pl.Utf8, "reason": pl.Utf8})
+    try:
+        schema.validate(typed, lazy=True)
+        return empty
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    row_level = cases.filter(pl.col("index").is_not_null())
+    if row_level.height < cases.height:
+        whole = cases.filter(pl.col("index").is_null()).select("column", "check").unique().rows()
+        raise ValueError(f"{contract.name}: failures that are not row-level: {whole}")
+    frame_level = pl.col("schema_context") == "DataFrameSchema"
+    mapped = pl.col("check").replace_strict(contract.frame_check_columns, default="(row)", return_dtype=pl.Utf8)
+    column = pl.when(frame_level).then(mapped).otherwise(pl.col("column"))
+    shown = pl.when(pl.col("schema_context") == "Column").then(pl.col("failure_case")).otherwise(None)
+    if contract.identifier:
+        shown = pl.when(column == contract.identifier).then(None).otherwise(shown)
+    reason = pl.when(shown.is_null()).then(pl.format("{}: {}", column, pl.col("check")))
+    reason = reason.otherwise(pl.format("{}: {} '{}'", column, pl.col("check"), shown))
+    return (
+        row_level.with_columns(column.alias("column"), reason.alias("reason"), pl.col("index").cast(pl.UInt32))
+        .sort("index", "check_number", nulls_last=True)
+        .group_by("index", maintain_order=True)
+        .agg(pl.col("check").first(), pl.col("column").first(), pl.col("reason").str.join("; "))
+    )
+
+
+def month_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """`2024-02` -> (2024-02-01, 2024-02-29)."""
+    start = dt.date.fromisoformat(f"{period}-01")
+    following = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return start, following - dt.timedelta(days=1)
