@@ -168,7 +168,7 @@ def _write_quarantine(con, lake: Lake, contract: Contract, period: str, quaranti
         "check", "column", "reason", *contract.columns,
     )
     # Raw identifiers never reach disk, not even in quarantine: the id is hashed like accepted rows.
-    columns = [hmac_sql(c) + " AS employee_key" if c == contract.identifier else c for c in frame.columns]
+    columns = [hmac_sql(c) + " AS employee_key" if c == contract.identifier else f'"{c}"' for c in frame.columns]
     con.register("quarantined_rows", frame)
     try:
         query = f"SELECT {', '.join(columns)} FROM quarantined_rows ORDER BY source_file, line_number"

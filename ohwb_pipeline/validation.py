@@ -100,7 +100,7 @@ def cast_to_contract(text: pl.DataFrame, contract: Contract) -> tuple[pl.DataFra
                 .otherwise(None)
             )
     extras = [c for c in text.columns if c not in contract.columns]
-    out = text.select(*casts, *extras, pl.coalesce(reasons).alias("_cast_error") if reasons else pl.lit(None))
+    out = text.select(*casts, *extras, (pl.coalesce(reasons) if reasons else pl.lit(None, pl.Utf8)).alias("_cast_error"))
     return out.drop("_cast_error"), out.get_column("_cast_error")
 
 

@@ -96,6 +96,6 @@ def schema_with_reference(contract: Contract, allowed: dict[str, list[str]]) -> 
     schema = contract.model.to_schema()
     updates = {}
     for column, values in allowed.items():
-        check = pa.Check.isin(values, name=f"in_reference_{column}s", error=f"{column} not in reference data")
+        check = pa.Check.isin(values, name=f"in_reference_{column}s")
         updates[column] = {"checks": [*schema.columns[column].checks, check]}
     return schema.update_columns(updates)

@@ -1,0 +1,141 @@
+"""Monthly absence assets: validated extracts, then facts computed by DuckDB SQL.
+
+Every asset reads `context.partition_time_window`, so a backfill of any range is one run: ingest
+loops over the months (keeping memory flat), and the facts are one set of queries over the range.
+"""
+
+import time
+from collections.abc import Iterator
+
+import dagster as dg
+import polars as pl
+
+from ohwb_pipeline import duck
+from ohwb_pipeline.absence import checks
+from ohwb_pipeline.absence.schemas import EPISODES, STAFF_IN_POST, schema_with_reference
+from ohwb_pipeline.ingest import ingest_month
+from ohwb_pipeline.lake import Lake, replace_partition, table_glob
+from ohwb_pipeline.metadata import column_schema, markdown_preview
+from ohwb_pipeline.partitions import monthly_partitions, months_in_window, single_run
+from ohwb_pipeline.reference.assets import absence_reasons, organisations, staff_groups
+from ohwb_pipeline.reference.load import read_reference
+from ohwb_pipeline.resources import OhwbSettings, pseudo_key_from_env
+from ohwb_pipeline.validation import Contract
+
+GROUP = "absence"
+
+
+def _ingest(
+    context: dg.AssetExecutionContext, settings: OhwbSettings, contract: Contract, landing_name: str
+) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
+    lake = Lake(settings.root)
+    allowed = {
+        "org_code": read_reference(lake, "organisations")["org_code"].to_list(),
+        "staff_group": read_reference(lake, "staff_groups")["staff_group"].to_list(),
+    }
+    if "reason_code" in contract.columns:
+        allowed["reason_code"] = read_reference(lake, "absence_reasons")["reason_code"].to_list()
+    schema = schema_with_reference(contract, allowed)
+    key = pseudo_key_from_env()
+    con = duck.connect(settings)
+    logs, by_check, present = [], [], {}
+    for period in months_in_window(context.partition_time_window):
+        began = time.perf_counter()
+        month = ingest_month(con, lake, contract, landing_name, period, schema, key)
+        logs.append(month.file_log.with_columns(pl.lit(period).alias("period")))
+        by_check.append(month.quarantine_by_check)
+        present[period] = set(month.file_log.filter(pl.col("status") != "unreadable")["org_code"])
+        context.log.info(
+            f"{contract.name} {period}: {month.file_log.height} files, {month.rows_read:,} rows read, "
+            f"{month.rows_accepted:,} accepted, {month.rows_quarantined:,} quarantined "
+            f"({time.perf_counter() - began:.1f}s)"
+        )
+    file_log = pl.concat(logs)
+    accepted, quarantined = int(file_log["rows_accepted"].sum()), int(file_log["rows_quarantined"].sum())
+    expected = {p.stem for p in (lake.landing / landing_name).glob("*/*.csv")}
+    yield checks.reconciliation(file_log, accepted, quarantined)
+    yield checks.completeness(expected, present)
+    quarantine = pl.concat(by_check).group_by("check", "column").agg(pl.col("rows").sum()).sort("rows", descending=True)
+    unreadable = file_log.filter(pl.col("status") == "unreadable").select("period", "source_file", "error")
+    yield dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": accepted,
+            "dagster/column_schema": column_schema(schema),
+            "months": len(present),
+            "files": file_log.height,
+            "rows_read": int(file_log["rows_read"].sum()),
+            "rows_accepted": accepted,
+            "rows_quarantined": quarantined,
+            "unreadable_files": unreadable.height,
+            "quarantine_by_check": markdown_preview(quarantine, rows=30),
+            "unreadable": markdown_preview(unreadable, rows=30),
+            "path": str(lake.warehouse_table(contract.name)),
+        }
+    )
+
+
+@dg.asset(
+    partitions_def=monthly_partitions, backfill_policy=single_run, group_name=GROUP,
+    deps=[organisations, staff_groups, absence_reasons], check_specs=checks.ingest_check_specs("absence_episodes"),
+    kinds={"pandera", "duckdb", "parquet"},
+)
+def absence_episodes(context: dg.AssetExecutionContext, settings: OhwbSettings):
+    """Sickness absence episodes from `landing/absence/<YYYY-MM>/<ORG>.csv`, validated and pseudonymised."""
+    yield from _ingest(context, settings, EPISODES, "absence")
+
+
+@dg.asset(
+    partitions_def=monthly_partitions, backfill_policy=single_run, group_name=GROUP,
+    deps=[organisations, staff_groups], check_specs=checks.ingest_check_specs("staff_in_post"),
+    kinds={"pandera", "duckdb", "parquet"},
+)
+def staff_in_post(context: dg.AssetExecutionContext, settings: OhwbSettings):
+    """Staff in post (the denominator) from `landing/staff_in_post/<YYYY-MM>/<ORG>.csv`."""
+    yield from _ingest(context, settings, STAFF_IN_POST, "staff_in_post")
+
+
+def write_periods(frame: pl.DataFrame, table_root, periods: list[str]) -> dict[str, int]:
+    """Write each period's rows (without the `period` column, which the path carries) atomically."""
+    rows = {}
+    for period in periods:
+        part = frame.filter(pl.col("period") == period).drop("period")
+        with replace_partition(table_root, period) as path:
+            part.write_parquet(path, compression="zstd", statistics=True)
+        rows[period] = part.height
+    return rows
+
+
+def _facts(context: dg.AssetExecutionContext, settings: OhwbSettings, name: str, params: dict) -> dg.MaterializeResult:
+    lake = Lake(settings.root)
+    periods = months_in_window(context.partition_time_window)
+    con = duck.connect(settings)
+    frame = con.sql(duck.load_sql(__file__, name), params={**params, "first": periods[0], "last": periods[-1]}).pl()
+    rows = write_periods(frame, lake.warehouse_table(name), periods)
+    context.log.info(f"{name}: {sum(rows.values()):,} rows over {len(periods)} months")
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": sum(rows.values()), "months": len(periods),
+                  "path": str(lake.warehouse_table(name))}
+    )
+
+
+@dg.asset(
+    partitions_def=monthly_partitions, backfill_policy=single_run, group_name=GROUP,
+    deps=[absence_episodes], kinds={"duckdb", "parquet"},
+)
+def absence_facts(context: dg.AssetExecutionContext, settings: OhwbSettings) -> dg.MaterializeResult:
+    """FTE days lost (all and long-term) and episodes per org x staff group x reason x month."""
+    return _facts(context, settings, "absence_facts", {"episodes": table_glob(Lake(settings.root).warehouse_table(
+        "absence_episodes"))})
+
+
+@dg.asset(
+    partitions_def=monthly_partitions, backfill_policy=single_run, group_name=GROUP,
+    deps=[staff_in_post], kinds={"duckdb", "parquet"},
+)
+def workforce_facts(context: dg.AssetExecutionContext, settings: OhwbSettings) -> dg.MaterializeResult:
+    """FTE days available, FTE, headcount and leavers per org x staff group x month."""
+    return _facts(context, settings, "workforce_facts", {"staff": table_glob(Lake(settings.root).warehouse_table(
+        "staff_in_post"))})
+
+
+absence_assets = [absence_episodes, staff_in_post, absence_facts, workforce_facts]
