@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import polars as pl
+
 PART_FILE = "part-0.parquet"
 STAGING = "_staging"
 
@@ -177,3 +179,17 @@ def update_manifest(
         manifest["updated_at"] = now
         write_file_atomically(lake.manifest_path, json.dumps(manifest, indent=2).encode())
     return manifest
+
+
+def write_periods(frame: pl.DataFrame, table_root: Path, periods: list[str]) -> dict[str, int]:
+    """Write each period's rows atomically, without the `period` column, which the path carries.
+
+    Every period in the window is written, even an empty one, so a rerun replaces stale rows.
+    """
+    rows = {}
+    for period in periods:
+        part = frame.filter(pl.col("period") == period).drop("period")
+        with replace_partition(table_root, period) as path:
+            part.write_parquet(path, compression="zstd", statistics=True)
+        rows[period] = part.height
+    return rows

@@ -47,3 +47,7 @@ class OhwbSettings(dg.ConfigurableResource):
     @property
     def threads(self) -> int:
         return self.duckdb_threads or (os.cpu_count() or 1)
+
+
+def defs() -> dg.Definitions:
+    return dg.Definitions(resources={"settings": OhwbSettings()})

@@ -14,7 +14,7 @@ from ohwb_pipeline import duck
 from ohwb_pipeline.absence import checks
 from ohwb_pipeline.absence.schemas import EPISODES, STAFF_IN_POST, schema_with_reference
 from ohwb_pipeline.ingest import ingest_month
-from ohwb_pipeline.lake import Lake, replace_partition, table_glob
+from ohwb_pipeline.lake import Lake, table_glob, write_periods
 from ohwb_pipeline.metadata import column_schema, markdown_preview
 from ohwb_pipeline.partitions import monthly_partitions, months_in_window, single_run
 from ohwb_pipeline.reference.assets import absence_reasons, organisations, staff_groups
@@ -92,17 +92,6 @@ def absence_episodes(context: dg.AssetExecutionContext, settings: OhwbSettings):
 def staff_in_post(context: dg.AssetExecutionContext, settings: OhwbSettings):
     """Staff in post (the denominator) from `landing/staff_in_post/<YYYY-MM>/<ORG>.csv`."""
     yield from _ingest(context, settings, STAFF_IN_POST, "staff_in_post")
-
-
-def write_periods(frame: pl.DataFrame, table_root, periods: list[str]) -> dict[str, int]:
-    """Write each period's rows (without the `period` column, which the path carries) atomically."""
-    rows = {}
-    for period in periods:
-        part = frame.filter(pl.col("period") == period).drop("period")
-        with replace_partition(table_root, period) as path:
-            part.write_parquet(path, compression="zstd", statistics=True)
-        rows[period] = part.height
-    return rows
 
 
 def _facts(context: dg.AssetExecutionContext, settings: OhwbSettings, name: str, params: dict) -> dg.MaterializeResult:

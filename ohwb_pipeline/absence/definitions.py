@@ -1,7 +1,13 @@
 import dagster as dg
 
 from ohwb_pipeline.absence.assets import absence_assets
+from ohwb_pipeline.absence.automation import absence_landing_sensor, absence_monthly, absence_monthly_schedule
 
 
 def defs() -> dg.Definitions:
-    return dg.Definitions(assets=absence_assets)
+    return dg.Definitions(
+        assets=absence_assets,
+        jobs=[absence_monthly],
+        schedules=[absence_monthly_schedule],
+        sensors=[absence_landing_sensor],
+    )

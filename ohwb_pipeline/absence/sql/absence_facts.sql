@@ -1,5 +1,6 @@
 -- FTE days lost per org x staff group x reason x month, in calendar days (DESIGN.md "Method").
--- fte is cast to DECIMAL so sums are exact and do not depend on the order of rows.
+-- fte is cast to DECIMAL and days lost stay DECIMAL in the facts, so every sum, here and in the
+-- published tables, is exact and does not depend on the order of rows.
 WITH episodes AS (
     SELECT
         period,
@@ -27,8 +28,8 @@ SELECT
     org_code,
     staff_group,
     reason_code,
-    CAST(sum(fte * days_lost) AS DOUBLE) AS fte_days_lost,
-    CAST(coalesce(sum(fte * days_lost) FILTER (WHERE is_long_term), 0) AS DOUBLE) AS long_term_fte_days_lost,
+    sum(fte * days_lost) AS fte_days_lost,
+    coalesce(sum(fte * days_lost) FILTER (WHERE is_long_term), 0) AS long_term_fte_days_lost,
     count(*) AS episodes,
     count(*) FILTER (WHERE is_long_term) AS long_term_episodes,
     count(*) FILTER (WHERE start_date >= month_start) AS episodes_started

@@ -22,7 +22,7 @@ SELECT
     period,
     org_code,
     coalesce(staff_group, 'All staff groups') AS staff_group,
-    CAST(sum(fte * days_in_post) AS DOUBLE) AS fte_days_available,
+    sum(fte * days_in_post) AS fte_days_available,
     CAST(sum(fte * days_in_post) / any_value(day(month_end)) AS DOUBLE) AS fte,
     count(DISTINCT employee_key) AS headcount,
     count(DISTINCT employee_key) FILTER (WHERE end_date <= month_end) AS leavers,

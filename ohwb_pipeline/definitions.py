@@ -1,0 +1,10 @@
+"""Every domain's Definitions, merged. Nothing else lives here."""
+
+import dagster as dg
+
+from ohwb_pipeline import resources
+from ohwb_pipeline.absence import definitions as absence
+from ohwb_pipeline.publish import definitions as publish
+from ohwb_pipeline.reference import definitions as reference
+
+defs = dg.Definitions.merge(resources.defs(), reference.defs(), absence.defs(), publish.defs())
