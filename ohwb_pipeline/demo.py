@@ -11,6 +11,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from ohwb_pipeline.duck import load_sql
 from ohwb_pipeline.lake import Lake
 from ohwb_pipeline.resources import SHIPPED_REFERENCE, data_dir_from_env
 from ohwb_pipeline.synth.generate import SynthConfig, generate
@@ -24,8 +25,12 @@ PUBLISHED = ["absence_benchmark", "absence_by_reason", "ics_indicators"]
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("demo", help="generate demo data and materialise everything through Dagster")
-    p.add_argument("--size-factor", type=float, default=0.1, help="trust size scale for the demo (default 0.1)")
-    p.add_argument("--faults", type=int, default=5, help="bad rows injected per extract per month (default 5)")
+    p.add_argument(
+        "--size-factor", type=float, default=0.1, help="trust size scale for the demo (default 0.1)"
+    )
+    p.add_argument(
+        "--faults", type=int, default=5, help="bad rows injected per extract per month (default 5)"
+    )
     p.add_argument("--from", dest="first", default=DEMO_FIRST)
     p.add_argument("--to", dest="last", default=DEMO_LAST)
     p.set_defaults(func=run)
@@ -42,16 +47,30 @@ def run(args: argparse.Namespace) -> None:
 
 
 def _land_demo_data(lake: Lake, args: argparse.Namespace) -> None:
-    config = {"icbs": DEMO_ICBS, "from": args.first, "to": args.last, "size_factor": args.size_factor,
-              "faults": args.faults, "scenarios": DEMO_SCENARIOS.read_text()}
+    config = {
+        "icbs": DEMO_ICBS,
+        "from": args.first,
+        "to": args.last,
+        "size_factor": args.size_factor,
+        "faults": args.faults,
+        "scenarios": DEMO_SCENARIOS.read_text(),
+    }
     marker = lake.landing / ".demo.json"
     if marker.exists() and json.loads(marker.read_text()) == config:
         print(f"demo landing data already in {lake.landing} (same settings): not regenerated")
         return
-    summary = generate(SynthConfig(
-        out=lake.landing, first_month=args.first, last_month=args.last, reference_dir=SHIPPED_REFERENCE,
-        icbs=DEMO_ICBS, size_factor=args.size_factor, scenarios=read_scenarios(DEMO_SCENARIOS), faults=args.faults,
-    ))
+    summary = generate(
+        SynthConfig(
+            out=lake.landing,
+            first_month=args.first,
+            last_month=args.last,
+            reference_dir=SHIPPED_REFERENCE,
+            icbs=DEMO_ICBS,
+            size_factor=args.size_factor,
+            scenarios=read_scenarios(DEMO_SCENARIOS),
+            faults=args.faults,
+        )
+    )
     marker.write_text(json.dumps(config))
     print(f"generated {len(summary.months)} months x {len(summary.orgs)} trusts in {summary.seconds:.1f}s")
 
@@ -70,33 +89,34 @@ def _materialise(first: str, last: str) -> dg.ExecuteInProcessResult:
 def _print_summary(lake: Lake, result: dg.ExecuteInProcessResult, seconds: float) -> None:
     logs = pl.read_parquet(lake.warehouse / "ingest_log" / "*" / "*" / "*.parquet", hive_partitioning=True)
     logs = logs.with_columns(pl.col("source_file").str.split("/").list.get(1).alias("extract"))
-    counts = logs.group_by("extract").agg(
-        pl.col("period").n_unique().alias("months"), pl.col("org_code").n_unique().alias("trusts"),
-        pl.col("rows_accepted").sum(), pl.col("rows_quarantined").sum(),
-        (pl.col("status") == "unreadable").sum().alias("unreadable_files"),
-    ).sort("extract")
+    counts = (
+        logs.group_by("extract")
+        .agg(
+            pl.col("period").n_unique().alias("months"),
+            pl.col("org_code").n_unique().alias("trusts"),
+            pl.col("rows_accepted").sum(),
+            pl.col("rows_quarantined").sum(),
+            (pl.col("status") == "unreadable").sum().alias("unreadable_files"),
+        )
+        .sort("extract")
+    )
     by_year = duckdb.sql(
-        """
-        SELECT CASE WHEN CAST(substr(period, 6, 2) AS INT) >= 4
-                    THEN substr(period, 1, 4) || '/' || right(CAST(CAST(substr(period, 1, 4) AS INT) + 1 AS VARCHAR), 2)
-                    ELSE CAST(CAST(substr(period, 1, 4) AS INT) - 1 AS VARCHAR) || '/' || substr(period, 3, 2) END
-                   AS financial_year,
-               count(DISTINCT period) AS months,
-               round(sum(numerator) / sum(denominator) * 100, 2) AS rate_percent_all_demo_trusts
-        FROM read_parquet($path, hive_partitioning = true, hive_types = {'period': VARCHAR})
-        WHERE level = 'england' AND indicator = 'sickness_absence_rate'
-        GROUP BY ALL ORDER BY 1
-        """,
+        load_sql(__file__, "rate_by_financial_year"),
         params={"path": str(lake.published_table("ics_indicators") / "*" / "*.parquet")},
     ).pl()
-    failed_checks = [e.asset_check_key.to_user_string() for e in result.get_asset_check_evaluations() if not e.passed]
+    by_year = by_year.rename({"rate_percent": "rate_percent_all_demo_trusts"})
+    failed_checks = [
+        e.asset_check_key.to_user_string() for e in result.get_asset_check_evaluations() if not e.passed
+    ]
     print("\n=== OHWB demo: absence pipeline ===")
     print(f"run {result.run_id} finished in {seconds:.0f}s")
     with pl.Config(tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True, tbl_width_chars=120):
         print(counts)
         print(by_year)
     print(f"checks that warned or failed: {', '.join(failed_checks) or 'none'}")
-    print(f"published Parquet: {lake.published}/<table>/period=YYYY-MM/part-0.parquet for {', '.join(PUBLISHED)}")
+    print(
+        f"published Parquet: {lake.published}/<table>/period=YYYY-MM/part-0.parquet for {', '.join(PUBLISHED)}"
+    )
     print(f"manifest: {lake.manifest_path}")
     print(f"quarantined rows: {lake.warehouse / 'quarantine'}")
     print("explore: make ui   (Dagster UI at http://127.0.0.1:3000)")

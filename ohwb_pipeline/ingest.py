@@ -61,7 +61,9 @@ class MonthIngest:
         return int(self.file_log["rows_quarantined"].sum())
 
 
-def _read_files(files: list[Path], lake: Lake, contract: Contract, period: str) -> tuple[pl.DataFrame, list[dict]]:
+def _read_files(
+    files: list[Path], lake: Lake, contract: Contract, period: str
+) -> tuple[pl.DataFrame, list[dict]]:
     start, end = month_bounds(period)
     frames, file_rows = [], []
     for path in files:
@@ -71,12 +73,17 @@ def _read_files(files: list[Path], lake: Lake, contract: Contract, period: str) 
         if read.extra_columns:
             log.warning("%s: extra columns ignored: %s", rel, ", ".join(read.extra_columns))
         file_rows.append(
-            {"source_file": rel, "org_code": path.stem, "status": status, "error": read.error,
-             "extra_columns": ",".join(read.extra_columns) or None,
-             # A rejected file's rows never enter validation; they are counted apart so that
-             # rows_read = rows_accepted + rows_quarantined holds for every file.
-             "rows_read": 0 if read.error else read.rows_read,
-             "rows_in_rejected_file": read.rows_read if read.error else 0}
+            {
+                "source_file": rel,
+                "org_code": path.stem,
+                "status": status,
+                "error": read.error,
+                "extra_columns": ",".join(read.extra_columns) or None,
+                # A rejected file's rows never enter validation; they are counted apart so that
+                # rows_read = rows_accepted + rows_quarantined holds for every file.
+                "rows_read": 0 if read.error else read.rows_read,
+                "rows_in_rejected_file": read.rows_read if read.error else 0,
+            }
         )
         if read.error:
             log.warning("%s: %s", rel, read.error)
@@ -90,13 +97,23 @@ def _read_files(files: list[Path], lake: Lake, contract: Contract, period: str) 
                 pl.lit(end).alias(PERIOD_END),
             )
         )
-    empty = pl.DataFrame(schema={**dict.fromkeys(contract.columns, pl.Utf8), SOURCE_FILE: pl.Utf8,
-                                 LINE_NUMBER: pl.Int64, FILE_ORG: pl.Utf8, PERIOD_START: pl.Date, PERIOD_END: pl.Date})
+    empty = pl.DataFrame(
+        schema={
+            **dict.fromkeys(contract.columns, pl.Utf8),
+            SOURCE_FILE: pl.Utf8,
+            LINE_NUMBER: pl.Int64,
+            FILE_ORG: pl.Utf8,
+            PERIOD_START: pl.Date,
+            PERIOD_END: pl.Date,
+        }
+    )
     text = pl.concat([empty, *frames], how="vertical_relaxed") if frames else empty
     return text.with_row_index(ROW_ID), file_rows
 
 
-def split_rows(text: pl.DataFrame, contract: Contract, schema: pa.DataFrameSchema) -> tuple[pl.DataFrame, pl.DataFrame]:
+def split_rows(
+    text: pl.DataFrame, contract: Contract, schema: pa.DataFrameSchema
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(accepted typed rows, quarantined text rows with check, column and reason)."""
     typed, cast_errors = cast_to_contract(text, contract)
     uncast = cast_errors.is_not_null()
@@ -105,7 +122,8 @@ def split_rows(text: pl.DataFrame, contract: Contract, schema: pa.DataFrameSchem
     failed_ids = castable.select(ROW_ID).with_row_index("index").join(failures, on="index").drop("index")
     cast_failed = pl.DataFrame({ROW_ID: typed[ROW_ID].filter(uncast), "reason": cast_errors.filter(uncast)})
     cast_failed = cast_failed.with_columns(
-        pl.lit("castable_to_contract_type").alias("check"), pl.col("reason").str.extract(r"^([^:]+):").alias("column")
+        pl.lit("castable_to_contract_type").alias("check"),
+        pl.col("reason").str.extract(r"^([^:]+):").alias("column"),
     )
     reasons = pl.concat([failed_ids, cast_failed.select(failed_ids.columns)])
     accepted = castable.join(reasons.select(ROW_ID), on=ROW_ID, how="anti")
@@ -130,27 +148,40 @@ def ingest_month(
     file_log = _file_log(file_rows, accepted, quarantined)
     with replace_partition(lake.warehouse_table("ingest_log") / contract.name, period) as path:
         file_log.write_parquet(path, compression="zstd")
-    by_check = quarantined.group_by("check", "column").len("rows").sort("rows", "check", descending=[True, False])
+    by_check = (
+        quarantined.group_by("check", "column").len("rows").sort("rows", "check", descending=[True, False])
+    )
     return MonthIngest(period, file_log, by_check)
 
 
 def _file_log(file_rows: list[dict], accepted: pl.DataFrame, quarantined: pl.DataFrame) -> pl.DataFrame:
     counts = (
-        accepted.group_by(SOURCE_FILE).len("rows_accepted")
-        .join(quarantined.group_by(SOURCE_FILE).len("rows_quarantined"), on=SOURCE_FILE, how="full", coalesce=True)
+        accepted.group_by(SOURCE_FILE)
+        .len("rows_accepted")
+        .join(
+            quarantined.group_by(SOURCE_FILE).len("rows_quarantined"),
+            on=SOURCE_FILE,
+            how="full",
+            coalesce=True,
+        )
         .rename({SOURCE_FILE: "source_file"})
     )
-    files = pl.DataFrame(file_rows, schema={k: v for k, v in LOG_SCHEMA.items() if k not in ("rows_accepted", "rows_quarantined")})
+    files = pl.DataFrame(
+        file_rows,
+        schema={k: v for k, v in LOG_SCHEMA.items() if k not in ("rows_accepted", "rows_quarantined")},
+    )
     out = files.join(counts, on="source_file", how="left").with_columns(
         pl.col("rows_accepted", "rows_quarantined").fill_null(0).cast(pl.Int64)
     )
     partial = (pl.col("status") == "ok") & (pl.col("rows_quarantined") > 0)
-    return out.with_columns(pl.when(partial).then(pl.lit("partial")).otherwise(pl.col("status")).alias("status")).select(
-        list(LOG_SCHEMA)
-    )
+    return out.with_columns(
+        pl.when(partial).then(pl.lit("partial")).otherwise(pl.col("status")).alias("status")
+    ).select(list(LOG_SCHEMA))
 
 
-def _write_accepted(con, lake: Lake, contract: Contract, period: str, accepted: pl.DataFrame, key: bytes) -> None:
+def _write_accepted(
+    con, lake: Lake, contract: Contract, period: str, accepted: pl.DataFrame, key: bytes
+) -> None:
     columns = [hmac_sql(c) + " AS employee_key" if c == contract.identifier else c for c in contract.columns]
     frame = accepted.select(list(contract.columns))
     con.register("accepted_rows", frame)
@@ -162,13 +193,21 @@ def _write_accepted(con, lake: Lake, contract: Contract, period: str, accepted: 
         con.unregister("accepted_rows")
 
 
-def _write_quarantine(con, lake: Lake, contract: Contract, period: str, quarantined: pl.DataFrame, key: bytes) -> None:
+def _write_quarantine(
+    con, lake: Lake, contract: Contract, period: str, quarantined: pl.DataFrame, key: bytes
+) -> None:
     frame = quarantined.select(
-        pl.col(SOURCE_FILE).alias("source_file"), pl.col(LINE_NUMBER).alias("line_number"),
-        "check", "column", "reason", *contract.columns,
+        pl.col(SOURCE_FILE).alias("source_file"),
+        pl.col(LINE_NUMBER).alias("line_number"),
+        "check",
+        "column",
+        "reason",
+        *contract.columns,
     )
     # Raw identifiers never reach disk, not even in quarantine: the id is hashed like accepted rows.
-    columns = [hmac_sql(c) + " AS employee_key" if c == contract.identifier else f'"{c}"' for c in frame.columns]
+    columns = [
+        hmac_sql(c) + " AS employee_key" if c == contract.identifier else f'"{c}"' for c in frame.columns
+    ]
     con.register("quarantined_rows", frame)
     try:
         query = f"SELECT {', '.join(columns)} FROM quarantined_rows ORDER BY source_file, line_number"

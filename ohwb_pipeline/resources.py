@@ -18,7 +18,9 @@ def data_dir_from_env() -> Path:
 def pseudo_key_from_env() -> bytes:
     key = os.environ.get("OHWB_PSEUDO_KEY")
     if not key:
-        log.warning("OHWB_PSEUDO_KEY is not set: using the fixed development key. Never do this with real data.")
+        log.warning(
+            "OHWB_PSEUDO_KEY is not set: using the fixed development key. Never do this with real data."
+        )
         key = DEV_PSEUDO_KEY
     return key.encode("utf-8")
 

@@ -20,7 +20,12 @@ PERIOD_START = "_period_start"
 PERIOD_END = "_period_end"
 ROW_ID = "_row_id"
 
-_TYPE_NAMES = {pl.Boolean: "true or false", pl.Float64: "a number", pl.Date: "an ISO date (YYYY-MM-DD)", pl.Int64: "a whole number"}
+_TYPE_NAMES = {
+    pl.Boolean: "true or false",
+    pl.Float64: "a number",
+    pl.Date: "an ISO date (YYYY-MM-DD)",
+    pl.Int64: "a whole number",
+}
 
 
 class UnreadableFile(Exception):
@@ -61,7 +66,9 @@ def read_text_csv(path: Path, contract: Contract) -> FileRead:
     if b"\0" in raw[:4096]:
         return FileRead(None, 0, "not a text CSV: the file contains binary (NUL) bytes")
     try:
-        frame = pl.read_csv(raw, infer_schema=False, encoding="utf8", raise_if_empty=False, truncate_ragged_lines=False)
+        frame = pl.read_csv(
+            raw, infer_schema=False, encoding="utf8", raise_if_empty=False, truncate_ragged_lines=False
+        )
     except Exception as exc:
         return FileRead(None, 0, f"not a readable CSV: {_first_line(exc)}")
     frame = frame.rename({c: c.strip().lstrip("\ufeff").lower() for c in frame.columns})
@@ -100,7 +107,9 @@ def cast_to_contract(text: pl.DataFrame, contract: Contract) -> tuple[pl.DataFra
                 .otherwise(None)
             )
     extras = [c for c in text.columns if c not in contract.columns]
-    out = text.select(*casts, *extras, (pl.coalesce(reasons) if reasons else pl.lit(None, pl.Utf8)).alias("_cast_error"))
+    out = text.select(
+        *casts, *extras, (pl.coalesce(reasons) if reasons else pl.lit(None, pl.Utf8)).alias("_cast_error")
+    )
     return out.drop("_cast_error"), out.get_column("_cast_error")
 
 
@@ -117,7 +126,9 @@ def validation_failures(typed: pl.DataFrame, schema: pa.DataFrameSchema, contrac
         whole = cases.filter(pl.col("index").is_null()).select("column", "check").unique().rows()
         raise ValueError(f"{contract.name}: failures that are not row-level: {whole}")
     frame_level = pl.col("schema_context") == "DataFrameSchema"
-    mapped = pl.col("check").replace_strict(contract.frame_check_columns, default="(row)", return_dtype=pl.Utf8)
+    mapped = pl.col("check").replace_strict(
+        contract.frame_check_columns, default="(row)", return_dtype=pl.Utf8
+    )
     column = pl.when(frame_level).then(mapped).otherwise(pl.col("column"))
     shown = pl.when(pl.col("schema_context") == "Column").then(pl.col("failure_case")).otherwise(None)
     if contract.identifier:
@@ -125,7 +136,9 @@ def validation_failures(typed: pl.DataFrame, schema: pa.DataFrameSchema, contrac
     reason = pl.when(shown.is_null()).then(pl.format("{}: {}", column, pl.col("check")))
     reason = reason.otherwise(pl.format("{}: {} '{}'", column, pl.col("check"), shown))
     return (
-        row_level.with_columns(column.alias("column"), reason.alias("reason"), pl.col("index").cast(pl.UInt32))
+        row_level.with_columns(
+            column.alias("column"), reason.alias("reason"), pl.col("index").cast(pl.UInt32)
+        )
         .sort("index", "check_number", nulls_last=True)
         .group_by("index", maintain_order=True)
         .agg(pl.col("check").first(), pl.col("column").first(), pl.col("reason").str.join("; "))

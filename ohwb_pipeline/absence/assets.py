@@ -55,7 +55,12 @@ def _ingest(
     expected = {p.stem for p in (lake.landing / landing_name).glob("*/*.csv")}
     yield checks.reconciliation(file_log, accepted, quarantined)
     yield checks.completeness(expected, present)
-    quarantine = pl.concat(by_check).group_by("check", "column").agg(pl.col("rows").sum()).sort("rows", descending=True)
+    quarantine = (
+        pl.concat(by_check)
+        .group_by("check", "column")
+        .agg(pl.col("rows").sum())
+        .sort("rows", descending=True)
+    )
     unreadable = file_log.filter(pl.col("status") == "unreadable").select("period", "source_file", "error")
     yield dg.MaterializeResult(
         metadata={
@@ -75,8 +80,11 @@ def _ingest(
 
 
 @dg.asset(
-    partitions_def=monthly_partitions, backfill_policy=single_run, group_name=GROUP,
-    deps=[organisations, staff_groups, absence_reasons], check_specs=checks.ingest_check_specs("absence_episodes"),
+    partitions_def=monthly_partitions,
+    backfill_policy=single_run,
+    group_name=GROUP,
+    deps=[organisations, staff_groups, absence_reasons],
+    check_specs=checks.ingest_check_specs("absence_episodes"),
     kinds={"pandera", "duckdb", "parquet"},
 )
 def absence_episodes(context: dg.AssetExecutionContext, settings: OhwbSettings):
@@ -85,8 +93,11 @@ def absence_episodes(context: dg.AssetExecutionContext, settings: OhwbSettings):
 
 
 @dg.asset(
-    partitions_def=monthly_partitions, backfill_policy=single_run, group_name=GROUP,
-    deps=[organisations, staff_groups], check_specs=checks.ingest_check_specs("staff_in_post"),
+    partitions_def=monthly_partitions,
+    backfill_policy=single_run,
+    group_name=GROUP,
+    deps=[organisations, staff_groups],
+    check_specs=checks.ingest_check_specs("staff_in_post"),
     kinds={"pandera", "duckdb", "parquet"},
 )
 def staff_in_post(context: dg.AssetExecutionContext, settings: OhwbSettings):
@@ -94,37 +105,58 @@ def staff_in_post(context: dg.AssetExecutionContext, settings: OhwbSettings):
     yield from _ingest(context, settings, STAFF_IN_POST, "staff_in_post")
 
 
-def _facts(context: dg.AssetExecutionContext, settings: OhwbSettings, name: str, params: dict) -> dg.MaterializeResult:
+def _facts(
+    context: dg.AssetExecutionContext, settings: OhwbSettings, name: str, params: dict
+) -> dg.MaterializeResult:
     lake = Lake(settings.root)
     periods = months_in_window(context.partition_time_window)
     con = duck.connect(settings)
-    frame = con.sql(duck.load_sql(__file__, name), params={**params, "first": periods[0], "last": periods[-1]}).pl()
+    frame = con.sql(
+        duck.load_sql(__file__, name), params={**params, "first": periods[0], "last": periods[-1]}
+    ).pl()
     rows = write_periods(frame, lake.warehouse_table(name), periods)
     context.log.info(f"{name}: {sum(rows.values()):,} rows over {len(periods)} months")
     return dg.MaterializeResult(
-        metadata={"dagster/row_count": sum(rows.values()), "months": len(periods),
-                  "path": str(lake.warehouse_table(name))}
+        metadata={
+            "dagster/row_count": sum(rows.values()),
+            "months": len(periods),
+            "path": str(lake.warehouse_table(name)),
+        }
     )
 
 
 @dg.asset(
-    partitions_def=monthly_partitions, backfill_policy=single_run, group_name=GROUP,
-    deps=[absence_episodes], kinds={"duckdb", "parquet"},
+    partitions_def=monthly_partitions,
+    backfill_policy=single_run,
+    group_name=GROUP,
+    deps=[absence_episodes],
+    kinds={"duckdb", "parquet"},
 )
 def absence_facts(context: dg.AssetExecutionContext, settings: OhwbSettings) -> dg.MaterializeResult:
     """FTE days lost (all and long-term) and episodes per org x staff group x reason x month."""
-    return _facts(context, settings, "absence_facts", {"episodes": table_glob(Lake(settings.root).warehouse_table(
-        "absence_episodes"))})
+    return _facts(
+        context,
+        settings,
+        "absence_facts",
+        {"episodes": table_glob(Lake(settings.root).warehouse_table("absence_episodes"))},
+    )
 
 
 @dg.asset(
-    partitions_def=monthly_partitions, backfill_policy=single_run, group_name=GROUP,
-    deps=[staff_in_post], kinds={"duckdb", "parquet"},
+    partitions_def=monthly_partitions,
+    backfill_policy=single_run,
+    group_name=GROUP,
+    deps=[staff_in_post],
+    kinds={"duckdb", "parquet"},
 )
 def workforce_facts(context: dg.AssetExecutionContext, settings: OhwbSettings) -> dg.MaterializeResult:
     """FTE days available, FTE, headcount and leavers per org x staff group x month."""
-    return _facts(context, settings, "workforce_facts", {"staff": table_glob(Lake(settings.root).warehouse_table(
-        "staff_in_post"))})
+    return _facts(
+        context,
+        settings,
+        "workforce_facts",
+        {"staff": table_glob(Lake(settings.root).warehouse_table("staff_in_post"))},
+    )
 
 
 absence_assets = [absence_episodes, staff_in_post, absence_facts, workforce_facts]

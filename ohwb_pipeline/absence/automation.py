@@ -34,7 +34,9 @@ def _content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def changed_landing_files(landing: Path, cursor: dict[str, list]) -> tuple[dict[str, list[tuple[str, str]]], dict]:
+def changed_landing_files(
+    landing: Path, cursor: dict[str, list]
+) -> tuple[dict[str, list[tuple[str, str]]], dict]:
     """Files new or changed since the cursor, by month: {YYYY-MM: [(relative path, sha256)]}.
 
     The cursor keeps (mtime_ns, size, sha256) per file, so an untouched file is never re-hashed, and a
@@ -77,8 +79,13 @@ def absence_landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResu
             skipped.append(month)
             continue
         key = hashlib.sha256("|".join(f"{p}:{h}" for p, h in sorted(files)).encode()).hexdigest()[:32]
-        requests.append(dg.RunRequest(run_key=f"{month}:{key}", partition_key=partition,
-                                      tags={"ohwb/changed_files": str(len(files))}))
+        requests.append(
+            dg.RunRequest(
+                run_key=f"{month}:{key}",
+                partition_key=partition,
+                tags={"ohwb/changed_files": str(len(files))},
+            )
+        )
     if skipped:
         context.log.warning(f"landing months outside the partitions, ignored: {', '.join(skipped)}")
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(seen, separators=(",", ":")))

@@ -12,9 +12,13 @@ PLAUSIBILITY = "plausibility"
 
 def ingest_check_specs(asset: str) -> list[dg.AssetCheckSpec]:
     return [
-        dg.AssetCheckSpec(COMPLETENESS, asset=asset, description="Every expected trust landed a readable file"),
         dg.AssetCheckSpec(
-            RECONCILIATION, asset=asset, blocking=True,
+            COMPLETENESS, asset=asset, description="Every expected trust landed a readable file"
+        ),
+        dg.AssetCheckSpec(
+            RECONCILIATION,
+            asset=asset,
+            blocking=True,
             description="Per file: rows read = rows accepted + rows quarantined",
         ),
     ]

@@ -12,7 +12,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.polars import PolarsData
 
-from ohwb_pipeline.validation import FILE_ORG, PERIOD_END, PERIOD_START, Contract
+from ohwb_pipeline.validation import FILE_ORG, PERIOD_END, PERIOD_START, SOURCE_FILE, Contract
 
 EPISODE_COLUMNS = ["org_code", "employee_id", "staff_group", "fte", "reason_code", "start_date", "end_date"]
 STAFF_COLUMNS = ["org_code", "employee_id", "staff_group", "fte", "start_date", "end_date"]
@@ -27,7 +27,9 @@ class _Spell(pa.DataFrameModel):
     """Rows with a date span that must overlap the reporting month."""
 
     org_code: str = pa.Field(description="ODS code; must match the file name and the reference")
-    employee_id: str = pa.Field(str_length={"min_value": 1, "max_value": 64}, description="pseudonymised at ingest")
+    employee_id: str = pa.Field(
+        str_length={"min_value": 1, "max_value": 64}, description="pseudonymised at ingest"
+    )
     staff_group: str = pa.Field(description="a staff group in staff_groups.csv")
     fte: float = pa.Field(gt=0, le=1, description="0 < fte <= 1")
     start_date: dt.date = pa.Field()
@@ -58,13 +60,13 @@ class AbsenceEpisode(_Spell):
 
     @pa.dataframe_check(name="not_a_duplicate_row")
     def not_a_duplicate_row(cls, data: PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(pl.struct(EPISODE_COLUMNS).is_first_distinct())
+        return data.lazyframe.select(pl.struct([SOURCE_FILE, *EPISODE_COLUMNS]).is_first_distinct())
 
 
 class StaffInPost(_Spell):
     @pa.dataframe_check(name="not_a_duplicate_row")
     def not_a_duplicate_row(cls, data: PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(pl.struct(STAFF_COLUMNS).is_first_distinct())
+        return data.lazyframe.select(pl.struct([SOURCE_FILE, *STAFF_COLUMNS]).is_first_distinct())
 
 
 _TYPES = {"fte": pl.Float64, "start_date": pl.Date, "end_date": pl.Date}
@@ -92,10 +94,17 @@ STAFF_IN_POST = Contract(
 )
 
 
+def in_reference(column: str, values: list[str]) -> pa.Check:
+    """Membership of reference codes, named for the reference rather than listing 207 codes."""
+    allowed = pl.Series(values, dtype=pl.Utf8)
+
+    def check(data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col(data.key).is_in(allowed).fill_null(True))
+
+    return pa.Check(check, name=f"in_reference_{column}s")
+
+
 def schema_with_reference(contract: Contract, allowed: dict[str, list[str]]) -> pa.DataFrameSchema:
     schema = contract.model.to_schema()
-    updates = {}
-    for column, values in allowed.items():
-        check = pa.Check.isin(values, name=f"in_reference_{column}s")
-        updates[column] = {"checks": [*schema.columns[column].checks, check]}
+    updates = {c: {"checks": [*schema.columns[c].checks, in_reference(c, v)]} for c, v in allowed.items()}
     return schema.update_columns(updates)

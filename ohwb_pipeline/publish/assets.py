@@ -29,7 +29,9 @@ def _inputs(lake: Lake) -> dict[str, str]:
     }
 
 
-def compute(settings: OhwbSettings, table: str, periods: list[str], names: list[str], **extra: str) -> pl.DataFrame:
+def compute(
+    settings: OhwbSettings, table: str, periods: list[str], names: list[str], **extra: str
+) -> pl.DataFrame:
     lake = Lake(settings.root)
     params = {k: v for k, v in _inputs(lake).items() if k in names}
     params |= {"first": periods[0], "last": periods[-1], **extra}
@@ -48,12 +50,18 @@ def publish(
     result = checks.contract_check(frame.drop("period"), model, version)
     yield result
     if not result.passed:
-        raise checks.ContractViolation(f"{table} breaks its contract (schema {version}); nothing was published")
+        raise checks.ContractViolation(
+            f"{table} breaks its contract (schema {version}); nothing was published"
+        )
     lake = Lake(settings.root)
     rows = write_periods(frame, lake.published_table(table), periods)
     update_manifest(
-        lake, table, schema_version=version, columns={k: str(v) for k, v in frame.drop("period").schema.items()},
-        partitions=rows, run_id=context.run_id,
+        lake,
+        table,
+        schema_version=version,
+        columns={k: str(v) for k, v in frame.drop("period").schema.items()},
+        partitions=rows,
+        run_id=context.run_id,
     )
     context.log.info(f"published {table}: {sum(rows.values()):,} rows over {len(periods)} months")
     yield dg.MaterializeResult(
@@ -69,15 +77,19 @@ def publish(
 
 
 @dg.asset(
-    partitions_def=monthly_partitions, backfill_policy=single_run, group_name=GROUP,
-    deps=[absence_facts, workforce_facts, organisations, icbs], kinds={"duckdb", "parquet"},
+    partitions_def=monthly_partitions,
+    backfill_policy=single_run,
+    group_name=GROUP,
+    deps=[absence_facts, workforce_facts, organisations, icbs],
+    kinds={"duckdb", "parquet"},
     check_specs=[checks.contract_spec("absence_benchmark"), checks.plausibility_spec("absence_benchmark")],
 )
 def absence_benchmark(context: dg.AssetExecutionContext, settings: OhwbSettings):
     """NHS-compatible sickness absence benchmark table (official columns and suppression rule)."""
     periods = months_in_window(context.partition_time_window)
-    frame = compute(settings, "absence_benchmark", periods, ["absence_facts", "workforce_facts", "organisations",
-                                                             "icbs"])
+    frame = compute(
+        settings, "absence_benchmark", periods, ["absence_facts", "workforce_facts", "organisations", "icbs"]
+    )
     yield from publish(context, settings, "absence_benchmark", frame, periods)
     yield checks.rate_plausibility(_rate_history(settings, frame, periods), periods)
 
@@ -89,39 +101,72 @@ def _rate_history(settings: OhwbSettings, frame: pl.DataFrame, periods: list[str
     parts = [frame]
     if earlier:
         history = pl.scan_parquet(str(table / "*" / "*.parquet"), hive_partitioning=True).with_columns(
-            pl.col("period").cast(pl.Utf8))
+            pl.col("period").cast(pl.Utf8)
+        )
         parts.append(history.filter(pl.col("period").is_in(earlier[-36:])).collect())
-    return pl.concat([p.select("period", "ORG_CODE", "STAFF_GROUP", "SICKNESS_ABSENCE_RATE_PERCENT") for p in parts]
-                     ).filter(pl.col("STAFF_GROUP") == "All staff groups").select(
-        "period", pl.col("ORG_CODE").alias("org_code"), pl.col("SICKNESS_ABSENCE_RATE_PERCENT").alias("rate"))
+    return (
+        pl.concat(
+            [p.select("period", "ORG_CODE", "STAFF_GROUP", "SICKNESS_ABSENCE_RATE_PERCENT") for p in parts]
+        )
+        .filter(pl.col("STAFF_GROUP") == "All staff groups")
+        .select(
+            "period",
+            pl.col("ORG_CODE").alias("org_code"),
+            pl.col("SICKNESS_ABSENCE_RATE_PERCENT").alias("rate"),
+        )
+    )
 
 
 @dg.asset(
-    partitions_def=monthly_partitions, backfill_policy=single_run, group_name=GROUP,
-    deps=[absence_facts, workforce_facts, organisations, absence_reasons], kinds={"duckdb", "parquet"},
+    partitions_def=monthly_partitions,
+    backfill_policy=single_run,
+    group_name=GROUP,
+    deps=[absence_facts, workforce_facts, organisations, absence_reasons],
+    kinds={"duckdb", "parquet"},
     check_specs=[checks.contract_spec("absence_by_reason")],
 )
 def absence_by_reason(context: dg.AssetExecutionContext, settings: OhwbSettings):
     """FTE days lost by ESR reason per trust and staff group, with each reason's share."""
     periods = months_in_window(context.partition_time_window)
-    frame = compute(settings, "absence_by_reason", periods, ["absence_facts", "workforce_facts", "organisations",
-                                                             "absence_reasons"])
+    frame = compute(
+        settings,
+        "absence_by_reason",
+        periods,
+        ["absence_facts", "workforce_facts", "organisations", "absence_reasons"],
+    )
     yield from publish(context, settings, "absence_by_reason", frame, periods)
 
 
 @dg.asset(
-    partitions_def=monthly_partitions, backfill_policy=single_run, group_name=GROUP,
-    deps=[absence_facts, workforce_facts, organisations, icbs, absence_reasons], kinds={"duckdb", "parquet"},
+    partitions_def=monthly_partitions,
+    backfill_policy=single_run,
+    group_name=GROUP,
+    deps=[absence_facts, workforce_facts, organisations, icbs, absence_reasons],
+    kinds={"duckdb", "parquet"},
     check_specs=[checks.contract_spec("ics_indicators")],
 )
 def ics_indicators(context: dg.AssetExecutionContext, settings: OhwbSettings):
     """ICB, region and England indicators (long format) with rolling 12 months, change and rank."""
     periods = months_in_window(context.partition_time_window)
-    frame = compute(settings, "ics_indicators", periods, list(_inputs(Lake(settings.root))),
-                    lookback=shift_month(periods[0], -12))
-    latest = frame.filter((pl.col("period") == periods[-1]) & (pl.col("indicator") == "sickness_absence_rate"))
+    frame = compute(
+        settings,
+        "ics_indicators",
+        periods,
+        list(_inputs(Lake(settings.root))),
+        lookback=shift_month(periods[0], -12),
+    )
+    latest = frame.filter(
+        (pl.col("period") == periods[-1]) & (pl.col("indicator") == "sickness_absence_rate")
+    )
     preview = latest.sort("level", "rank_among_icbs", nulls_last=True).select(
-        "level", "area_code", "area_name", "value", "rolling_12m_value", "change_on_last_year", "rank_among_icbs")
+        "level",
+        "area_code",
+        "area_name",
+        "value",
+        "rolling_12m_value",
+        "change_on_last_year",
+        "rank_among_icbs",
+    )
     extra = {f"preview_sickness_absence_rate_{periods[-1]}": markdown_preview(preview, rows=60)}
     yield from publish(context, settings, "ics_indicators", frame, periods, extra)
 

@@ -14,15 +14,18 @@ MIN_HISTORY_MONTHS = 6
 
 def contract_spec(asset: str) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(
-        CONTRACT, asset=asset, blocking=True,
+        CONTRACT,
+        asset=asset,
+        blocking=True,
         description="Schema, types and rules of the published table, checked before it is swapped in",
     )
 
 
 def plausibility_spec(asset: str) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(
-        PLAUSIBILITY, asset=asset,
-        description=f"Rates within 0-100; a trust moving more than {SD_LIMIT:g} sd from its own history warns",
+        PLAUSIBILITY,
+        asset=asset,
+        description=f"Rates in 0-100; a trust moving over {SD_LIMIT:g} sd from its own history warns",
     )
 
 
@@ -36,24 +39,34 @@ def contract_check(frame: pl.DataFrame, model: type[pa.DataFrameModel], version:
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases.select("column", "check").group_by("column", "check").len()
         return dg.AssetCheckResult(
-            check_name=CONTRACT, passed=False,
+            check_name=CONTRACT,
+            passed=False,
             metadata={"schema_version": version, "failures": markdown_preview(cases), "rows": frame.height},
         )
-    return dg.AssetCheckResult(check_name=CONTRACT, passed=True, metadata={"schema_version": version,
-                                                                           "rows": frame.height})
+    return dg.AssetCheckResult(
+        check_name=CONTRACT, passed=True, metadata={"schema_version": version, "rows": frame.height}
+    )
 
 
 def rate_plausibility(rates: pl.DataFrame, window: list[str]) -> dg.AssetCheckResult:
     """`rates`: period, org_code, rate (All staff groups), history first. Warns; never blocks."""
     ordered = rates.sort("org_code", "period")
     history = ordered.with_columns(
-        pl.col("rate").shift(1).rolling_mean(window_size=36, min_samples=MIN_HISTORY_MONTHS).over("org_code")
+        pl.col("rate")
+        .shift(1)
+        .rolling_mean(window_size=36, min_samples=MIN_HISTORY_MONTHS)
+        .over("org_code")
         .alias("mean"),
-        pl.col("rate").shift(1).rolling_std(window_size=36, min_samples=MIN_HISTORY_MONTHS).over("org_code")
+        pl.col("rate")
+        .shift(1)
+        .rolling_std(window_size=36, min_samples=MIN_HISTORY_MONTHS)
+        .over("org_code")
         .alias("sd"),
     ).filter(pl.col("period").is_in(window))
     out_of_range = history.filter((pl.col("rate") < 0) | (pl.col("rate") > 100))
-    moved = history.filter((pl.col("sd") > 0) & ((pl.col("rate") - pl.col("mean")).abs() > SD_LIMIT * pl.col("sd")))
+    moved = history.filter(
+        (pl.col("sd") > 0) & ((pl.col("rate") - pl.col("mean")).abs() > SD_LIMIT * pl.col("sd"))
+    )
     flagged = pl.concat([out_of_range, moved]).unique().sort("period", "org_code")
     return dg.AssetCheckResult(
         check_name=PLAUSIBILITY,

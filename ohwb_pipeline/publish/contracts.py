@@ -12,8 +12,14 @@ import polars as pl
 from pandera.polars import PolarsData
 
 INDICATORS = [
-    "sickness_absence_rate", "mental_health_rate", "msk_rate", "long_term_share",
-    "fte", "headcount", "leavers", "turnover_12m",
+    "sickness_absence_rate",
+    "mental_health_rate",
+    "msk_rate",
+    "long_term_share",
+    "fte",
+    "headcount",
+    "leavers",
+    "turnover_12m",
 ]
 PERCENT_INDICATORS = ["sickness_absence_rate", "mental_health_rate", "msk_rate", "long_term_share"]
 
@@ -33,7 +39,10 @@ class AbsenceBenchmark(pa.DataFrameModel):
 
     @pa.dataframe_check(name="suppressed_together")
     def suppressed_together(cls, data: PolarsData) -> pl.LazyFrame:
-        nulls = [pl.col(c).is_null() for c in ("FTE_DAYS_LOST", "FTE_DAYS_AVAILABLE", "SICKNESS_ABSENCE_RATE_PERCENT")]
+        nulls = [
+            pl.col(c).is_null()
+            for c in ("FTE_DAYS_LOST", "FTE_DAYS_AVAILABLE", "SICKNESS_ABSENCE_RATE_PERCENT")
+        ]
         return data.lazyframe.select((nulls[0] == nulls[1]) & (nulls[1] == nulls[2]))
 
     @pa.dataframe_check(name="one_row_per_org_and_group")

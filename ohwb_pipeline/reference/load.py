@@ -25,7 +25,10 @@ def validate_reference_csv(path: Path, contract: Contract, **isin: list[str]) ->
         from pandera.polars import Check
 
         schema = schema.update_columns(
-            {col: {"checks": [*schema.columns[col].checks, Check.isin(values)]} for col, values in isin.items()}
+            {
+                col: {"checks": [*schema.columns[col].checks, Check.isin(values)]}
+                for col, values in isin.items()
+            }
         )
     failures = validation_failures(typed.filter(cast_errors.is_null()), schema, contract)
     problems += [f"row {i + 1}: {r}" for i, r in failures.select("index", "reason").iter_rows()]
@@ -45,5 +48,7 @@ def write_reference(frame: pl.DataFrame, target: Path) -> None:
 def read_reference(lake: Lake, name: str) -> pl.DataFrame:
     path = lake.reference_table(name)
     if not path.exists():
-        raise ReferenceDataError(f"reference table '{name}' is not materialised yet ({path}); materialise it first")
+        raise ReferenceDataError(
+            f"reference table '{name}' is not materialised yet ({path}); materialise it first"
+        )
     return pl.read_parquet(path)

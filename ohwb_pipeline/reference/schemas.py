@@ -37,7 +37,13 @@ class StaffGroup(pa.DataFrameModel):
 
 
 def _contract(name: str, model: type[pa.DataFrameModel]) -> Contract:
-    types = {"str": pl.Utf8, "string": pl.Utf8, "boolean": pl.Boolean, "bool": pl.Boolean, "float64": pl.Float64}
+    types = {
+        "str": pl.Utf8,
+        "string": pl.Utf8,
+        "boolean": pl.Boolean,
+        "bool": pl.Boolean,
+        "float64": pl.Float64,
+    }
     columns = {c: types.get(str(col.dtype).lower(), pl.Utf8) for c, col in model.to_schema().columns.items()}
     return Contract(name=name, columns=columns, model=model)
 

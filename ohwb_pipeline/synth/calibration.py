@@ -21,33 +21,79 @@ YEAR_LEVEL = {2020: 1.0, 2021: 1.04, 2022: 1.10, 2023: 1.0, 2024: 0.98, 2025: 0.
 
 # Mean calendar length of an episode by reason, in days (lognormal, sigma below).
 MEAN_EPISODE_DAYS = {
-    "S10": 30, "S11": 18, "S12": 22, "S13": 4, "S14": 6, "S15": 8, "S16": 3, "S17": 60, "S18": 20,
-    "S19": 30, "S20": 10, "S21": 6, "S22": 4, "S23": 8, "S24": 20, "S25": 4, "S26": 15, "S27": 7,
-    "S28": 25, "S29": 25, "S30": 14, "S31": 8, "S32": 30, "S98": 12, "S99": 6,
+    "S10": 30,
+    "S11": 18,
+    "S12": 22,
+    "S13": 4,
+    "S14": 6,
+    "S15": 8,
+    "S16": 3,
+    "S17": 60,
+    "S18": 20,
+    "S19": 30,
+    "S20": 10,
+    "S21": 6,
+    "S22": 4,
+    "S23": 8,
+    "S24": 20,
+    "S25": 4,
+    "S26": 15,
+    "S27": 7,
+    "S28": 25,
+    "S29": 25,
+    "S30": 14,
+    "S31": 8,
+    "S32": 30,
+    "S98": 12,
+    "S99": 6,
 }
 EPISODE_SIGMA = 1.0
 MAX_EPISODE_DAYS = 400
 
 ACUTE_MIX = {
-    "HCHS Doctors": 0.10, "Nurses & health visitors": 0.27, "Midwives": 0.02, "Ambulance staff": 0.0,
-    "Scientific, therapeutic & technical staff": 0.13, "Support to doctors, nurses & midwives": 0.20,
-    "Support to ambulance staff": 0.0, "Support to ST&T staff": 0.06, "Central functions": 0.09,
-    "Hotel, property & estates": 0.06, "Senior managers": 0.01, "Managers": 0.04,
+    "HCHS Doctors": 0.10,
+    "Nurses & health visitors": 0.27,
+    "Midwives": 0.02,
+    "Ambulance staff": 0.0,
+    "Scientific, therapeutic & technical staff": 0.13,
+    "Support to doctors, nurses & midwives": 0.20,
+    "Support to ambulance staff": 0.0,
+    "Support to ST&T staff": 0.06,
+    "Central functions": 0.09,
+    "Hotel, property & estates": 0.06,
+    "Senior managers": 0.01,
+    "Managers": 0.04,
     "Other staff or those with unknown classification": 0.02,
 }
 AMBULANCE_MIX = {
-    "HCHS Doctors": 0.005, "Nurses & health visitors": 0.03, "Midwives": 0.0, "Ambulance staff": 0.45,
-    "Scientific, therapeutic & technical staff": 0.02, "Support to doctors, nurses & midwives": 0.0,
-    "Support to ambulance staff": 0.30, "Support to ST&T staff": 0.0, "Central functions": 0.10,
-    "Hotel, property & estates": 0.03, "Senior managers": 0.01, "Managers": 0.05,
+    "HCHS Doctors": 0.005,
+    "Nurses & health visitors": 0.03,
+    "Midwives": 0.0,
+    "Ambulance staff": 0.45,
+    "Scientific, therapeutic & technical staff": 0.02,
+    "Support to doctors, nurses & midwives": 0.0,
+    "Support to ambulance staff": 0.30,
+    "Support to ST&T staff": 0.0,
+    "Central functions": 0.10,
+    "Hotel, property & estates": 0.03,
+    "Senior managers": 0.01,
+    "Managers": 0.05,
     "Other staff or those with unknown classification": 0.005,
 }
 # Relative absence by staff group (support and ambulance staff highest, doctors lowest).
 GROUP_ABSENCE = {
-    "HCHS Doctors": 0.35, "Nurses & health visitors": 1.05, "Midwives": 1.1, "Ambulance staff": 1.35,
-    "Scientific, therapeutic & technical staff": 0.8, "Support to doctors, nurses & midwives": 1.3,
-    "Support to ambulance staff": 1.25, "Support to ST&T staff": 1.0, "Central functions": 0.75,
-    "Hotel, property & estates": 1.25, "Senior managers": 0.4, "Managers": 0.6,
+    "HCHS Doctors": 0.35,
+    "Nurses & health visitors": 1.05,
+    "Midwives": 1.1,
+    "Ambulance staff": 1.35,
+    "Scientific, therapeutic & technical staff": 0.8,
+    "Support to doctors, nurses & midwives": 1.3,
+    "Support to ambulance staff": 1.25,
+    "Support to ST&T staff": 1.0,
+    "Central functions": 0.75,
+    "Hotel, property & estates": 1.25,
+    "Senior managers": 0.4,
+    "Managers": 0.6,
     "Other staff or those with unknown classification": 0.9,
 }
 
@@ -62,7 +108,9 @@ TRUST_SPREAD_SIGMA = 0.15  # trusts vary around the national rate
 
 def reason_profile(reference_dir: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Reason codes, their share of days lost, and a (reason x calendar month) daily seasonal index."""
-    national = pl.read_csv(reference_dir / "national_absence_days_lost.csv", schema_overrides={"period": pl.Utf8})
+    national = pl.read_csv(
+        reference_dir / "national_absence_days_lost.csv", schema_overrides={"period": pl.Utf8}
+    )
     reasons = pl.read_csv(reference_dir / "absence_reasons.csv").get_column("reason_code").to_list()
     national = national.with_columns(pl.col("period").str.slice(5, 2).cast(pl.Int32).alias("month"))
     days_in = {m: calendar.monthrange(2023, m)[1] for m in range(1, 13)}

@@ -21,7 +21,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     who.add_argument("--orgs", type=_codes, help="comma-separated ODS trust codes")
     who.add_argument("--icbs", type=_codes, help="comma-separated ICB codes (all their host trusts)")
     who.add_argument("--scale", choices=["national"], help="all 207 trusts")
-    p.add_argument("--size-factor", type=float, default=1.0, help="scale every trust's headcount (default 1.0)")
+    p.add_argument(
+        "--size-factor", type=float, default=1.0, help="scale every trust's headcount (default 1.0)"
+    )
     p.add_argument("--seed", type=int, default=20210401)
     p.add_argument("--scenarios", type=Path, help="CSV: org_code,reason_codes,start_month,rate_multiplier")
     p.add_argument("--faults", type=int, default=0, help="bad rows to inject per extract per month")

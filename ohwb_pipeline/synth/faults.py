@@ -8,8 +8,16 @@ import numpy as np
 import polars as pl
 
 EPISODE_FAULTS = [
-    "unknown_org", "unknown_reason", "fte_zero", "fte_too_high", "end_before_start", "not_in_month",
-    "duplicate_row", "blank_required", "fte_not_a_number", "date_not_iso",
+    "unknown_org",
+    "unknown_reason",
+    "fte_zero",
+    "fte_too_high",
+    "end_before_start",
+    "not_in_month",
+    "duplicate_row",
+    "blank_required",
+    "fte_not_a_number",
+    "date_not_iso",
 ]
 STAFF_FAULTS = [f for f in EPISODE_FAULTS if f != "unknown_reason"]
 

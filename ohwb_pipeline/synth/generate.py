@@ -82,7 +82,9 @@ def generate(cfg: SynthConfig) -> SynthSummary:
         if scenario.org_code not in known:
             raise ValueError(f"scenario names unknown org {scenario.org_code}")
         if set(scenario.reason_codes) - set(reasons):
-            raise ValueError(f"scenario for {scenario.org_code} names unknown reasons {scenario.reason_codes}")
+            raise ValueError(
+                f"scenario for {scenario.org_code} names unknown reasons {scenario.reason_codes}"
+            )
 
     out_months = month_starts(cfg.first_month, cfg.last_month)
     first_sim = out_months[0]
@@ -90,16 +92,24 @@ def generate(cfg: SynthConfig) -> SynthSummary:
         first_sim = (first_sim - dt.timedelta(days=1)).replace(day=1)
     sim_months = month_starts(first_sim.strftime("%Y-%m"), cfg.last_month)
     day0 = sim_months[0]
-    bounds = np.array([(m - day0).days for m in sim_months] + [(out_months[-1] - day0).days + calendar.monthrange(
-        out_months[-1].year, out_months[-1].month)[1]])
+    bounds = np.array(
+        [(m - day0).days for m in sim_months]
+        + [(out_months[-1] - day0).days + calendar.monthrange(out_months[-1].year, out_months[-1].month)[1]]
+    )
     mean_days = np.array([cal.MEAN_EPISODE_DAYS[r] for r in reasons], dtype=float)
     group_mult = np.array([cal.GROUP_ABSENCE[g] for g in groups])
     group_mult = group_mult / sum(cal.ACUTE_MIX[g] * cal.GROUP_ABSENCE[g] for g in groups)
-    base = np.stack([
-        cal.BASE_ABSENCE_RATE * cal.OVERLAP_COMPENSATION * cal.YEAR_LEVEL.get(m.year, 1.0) * shares
-        * seasonal[:, m.month - 1] / mean_days
-        for m in sim_months
-    ])  # month x reason
+    base = np.stack(
+        [
+            cal.BASE_ABSENCE_RATE
+            * cal.OVERLAP_COMPENSATION
+            * cal.YEAR_LEVEL.get(m.year, 1.0)
+            * shares
+            * seasonal[:, m.month - 1]
+            / mean_days
+            for m in sim_months
+        ]
+    )  # month x reason
 
     sizes = trust_headcounts(organisations, cfg.seed)
     staff_parts, episode_parts = [], []
@@ -115,7 +125,9 @@ def generate(cfg: SynthConfig) -> SynthSummary:
         episodes = draw_episodes(rng, staff, rates, bounds, mean_days)
         for i, scenario in enumerate(mine):
             start_day = (scenario.start - day0).days
-            episodes = thin_episodes(org_rng(cfg.seed, org_code, 10 + i), episodes, reasons, start_day, scenario)
+            episodes = thin_episodes(
+                org_rng(cfg.seed, org_code, 10 + i), episodes, reasons, start_day, scenario
+            )
         episodes = drop_overlaps(episodes)
         staff_parts.append(_staff_frame(org_code, staff, groups))
         episode_parts.append(_episode_frame(org_code, staff, episodes, groups, reasons))
@@ -125,14 +137,25 @@ def generate(cfg: SynthConfig) -> SynthSummary:
     summary = SynthSummary([m.strftime("%Y-%m") for m in out_months], chosen["org_code"].to_list())
     fault_rng = np.random.default_rng([cfg.seed, 99])
     for month in out_months:
-        lo, hi = (month - day0).days, (month - day0).days + calendar.monthrange(month.year, month.month)[1] - 1
+        lo, hi = (
+            (month - day0).days,
+            (month - day0).days + calendar.monthrange(month.year, month.month)[1] - 1,
+        )
         period = month.strftime("%Y-%m")
         staff_month = _month_rows(staff_all, lo, hi, day0)
         episode_month = _month_rows(episodes_all, lo, hi, day0)
-        summary.staff_rows += _write_month(staff_month, cfg.out / "staff_in_post" / period, cfg, STAFF_FAULTS,
-                                           fault_rng, month, summary.faults)
-        summary.episode_rows += _write_month(episode_month, cfg.out / "absence" / period, cfg, EPISODE_FAULTS,
-                                             fault_rng, month, summary.faults)
+        summary.staff_rows += _write_month(
+            staff_month,
+            cfg.out / "staff_in_post" / period,
+            cfg,
+            STAFF_FAULTS,
+            fault_rng,
+            month,
+            summary.faults,
+        )
+        summary.episode_rows += _write_month(
+            episode_month, cfg.out / "absence" / period, cfg, EPISODE_FAULTS, fault_rng, month, summary.faults
+        )
         log.info("synth %s: %d staff rows, %d episodes", period, staff_month.height, episode_month.height)
     summary.seconds = time.perf_counter() - began
     return summary
@@ -140,27 +163,31 @@ def generate(cfg: SynthConfig) -> SynthSummary:
 
 def _staff_frame(org: str, staff: dict[str, np.ndarray], groups: list[str]) -> pl.DataFrame:
     n = len(staff["start"])
-    return pl.DataFrame({
-        "org_code": [org] * n,
-        "person": np.arange(n),
-        "staff_group": np.array(groups)[staff["group"]],
-        "fte": staff["fte"],
-        "start": staff["start"],
-        "end": staff["leave"],
-    })
+    return pl.DataFrame(
+        {
+            "org_code": [org] * n,
+            "person": np.arange(n),
+            "staff_group": np.array(groups)[staff["group"]],
+            "fte": staff["fte"],
+            "start": staff["start"],
+            "end": staff["leave"],
+        }
+    )
 
 
 def _episode_frame(org: str, staff, episodes, groups: list[str], reasons: list[str]) -> pl.DataFrame:
     person = episodes["person"]
-    return pl.DataFrame({
-        "org_code": [org] * len(person),
-        "person": person,
-        "staff_group": np.array(groups)[staff["group"][person]],
-        "fte": staff["fte"][person],
-        "reason_code": np.array(reasons)[episodes["reason"]],
-        "start": episodes["start"],
-        "end": episodes["end"],
-    })
+    return pl.DataFrame(
+        {
+            "org_code": [org] * len(person),
+            "person": person,
+            "staff_group": np.array(groups)[staff["group"][person]],
+            "fte": staff["fte"][person],
+            "reason_code": np.array(reasons)[episodes["reason"]],
+            "start": episodes["start"],
+            "end": episodes["end"],
+        }
+    )
 
 
 def _month_rows(frame: pl.DataFrame, lo: int, hi: int, day0: dt.date) -> pl.DataFrame:
@@ -178,9 +205,13 @@ def _month_rows(frame: pl.DataFrame, lo: int, hi: int, day0: dt.date) -> pl.Data
     )
 
 
-def _write_month(frame: pl.DataFrame, folder: Path, cfg: SynthConfig, kinds: list[str], rng, month, faults) -> int:
+def _write_month(
+    frame: pl.DataFrame, folder: Path, cfg: SynthConfig, kinds: list[str], rng, month, faults
+) -> int:
     folder.mkdir(parents=True, exist_ok=True)
-    parts = {org: f for (org,), f in frame.partition_by("org_code", as_dict=True, maintain_order=True).items()}
+    parts = {
+        org: f for (org,), f in frame.partition_by("org_code", as_dict=True, maintain_order=True).items()
+    }
     if cfg.faults:
         parts = {org: f.with_columns(pl.all().cast(pl.Utf8)) for org, f in parts.items()}
         for kind, count in inject(parts, cfg.faults, kinds, rng, month).items():

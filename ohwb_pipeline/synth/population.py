@@ -36,9 +36,7 @@ def simulate_staff(
     """
     joiners = rng.poisson(headcount * horizon_days / cal.MEAN_TENURE_DAYS * 1.01)
     n = headcount + joiners
-    start = np.concatenate(
-        [-rng.integers(1, 20 * 365, headcount), rng.integers(0, horizon_days, joiners)]
-    )
+    start = np.concatenate([-rng.integers(1, 20 * 365, headcount), rng.integers(0, horizon_days, joiners)])
     leave = np.maximum(start, 0) + rng.exponential(cal.MEAN_TENURE_DAYS, n).astype(np.int64)
     weights = np.array([mix.get(g, 0.0) for g in groups])
     group = rng.choice(len(groups), size=n, p=weights / weights.sum())

@@ -38,7 +38,9 @@ def read_scenarios(path: Path | None) -> list[Scenario]:
     return scenarios
 
 
-def boost_rates(rates: np.ndarray, reasons: list[str], month_starts: list[dt.date], scenario: Scenario) -> None:
+def boost_rates(
+    rates: np.ndarray, reasons: list[str], month_starts: list[dt.date], scenario: Scenario
+) -> None:
     """Multipliers above 1 add episodes: scale the start rates from the scenario's month on."""
     if scenario.rate_multiplier <= 1:
         return
@@ -48,7 +50,11 @@ def boost_rates(rates: np.ndarray, reasons: list[str], month_starts: list[dt.dat
 
 
 def thin_episodes(
-    rng: np.random.Generator, episodes: dict[str, np.ndarray], reasons: list[str], start_day: int, scenario: Scenario
+    rng: np.random.Generator,
+    episodes: dict[str, np.ndarray],
+    reasons: list[str],
+    start_day: int,
+    scenario: Scenario,
 ) -> dict[str, np.ndarray]:
     """Multipliers below 1 remove absence exactly in expectation from `start_day` on.
 

@@ -1,0 +1,62 @@
+"""The landing sensor and the monthly schedule, evaluated with Dagster's test contexts."""
+
+import datetime as dt
+import os
+
+import dagster as dg
+
+from ohwb_pipeline.definitions import defs
+from ohwb_pipeline_tests.conftest import synth_into
+
+
+def _tick(monkeypatch, root, cursor=None):
+    monkeypatch.setenv("OHWB_DATA_DIR", str(root))
+    sensor = defs.get_sensor_def("absence_landing_sensor")
+    context = dg.build_sensor_context(cursor=cursor, definitions=defs)
+    result = sensor.evaluate_tick(context)
+    return result.run_requests, result.cursor
+
+
+def test_new_files_request_one_run_per_month(monkeypatch, tmp_path):
+    synth_into(tmp_path, orgs=["RJ1", "RN7"])
+    requests, _ = _tick(monkeypatch, tmp_path)
+    assert sorted(r.partition_key for r in requests) == ["2024-01-01", "2024-02-01", "2024-03-01"]
+    assert len({r.run_key for r in requests}) == 3
+
+
+def test_nothing_new_means_no_run_and_a_touch_without_change_is_ignored(monkeypatch, tmp_path):
+    synth_into(tmp_path, orgs=["RJ1"])
+    _, cursor = _tick(monkeypatch, tmp_path)
+    assert _tick(monkeypatch, tmp_path, cursor)[0] == []
+    path = tmp_path / "landing/absence/2024-02/RJ1.csv"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    requests, cursor = _tick(monkeypatch, tmp_path, cursor)
+    assert requests == []
+    assert _tick(monkeypatch, tmp_path, cursor)[0] == []
+
+
+def test_a_resubmission_reruns_its_month_exactly_once(monkeypatch, tmp_path):
+    synth_into(tmp_path, orgs=["RJ1", "RN7"])
+    first, cursor = _tick(monkeypatch, tmp_path)
+    path = tmp_path / "landing/absence/2024-02/RN7.csv"
+    path.write_text(path.read_text() + path.read_text().splitlines()[1] + "\n")
+    requests, cursor = _tick(monkeypatch, tmp_path, cursor)
+    assert [r.partition_key for r in requests] == ["2024-02-01"]
+    assert requests[0].run_key not in {r.run_key for r in first}
+    assert _tick(monkeypatch, tmp_path, cursor)[0] == []
+
+
+def test_landing_folders_outside_the_partitions_are_ignored(monkeypatch, tmp_path):
+    (tmp_path / "landing/absence/2019-01").mkdir(parents=True)
+    (tmp_path / "landing/absence/2019-01/RJ1.csv").write_text("org_code\nRJ1\n")
+    (tmp_path / "landing/absence/not-a-month").mkdir(parents=True)
+    (tmp_path / "landing/absence/not-a-month/RJ1.csv").write_text("x\n")
+    assert _tick(monkeypatch, tmp_path)[0] == []
+
+
+def test_the_schedule_runs_the_previous_month_on_the_15th():
+    schedule = defs.get_schedule_def("absence_monthly_schedule")
+    assert schedule.cron_schedule == "0 6 15 * *"
+    context = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2024, 5, 15, 6, 0))
+    [request] = schedule.evaluate_tick(context).run_requests
+    assert request.partition_key == "2024-04-01"

@@ -1,0 +1,53 @@
+import duckdb
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ohwb_pipeline.pseudonymise import hmac_params, hmac_python, hmac_sql
+from ohwb_pipeline.resources import DEV_PSEUDO_KEY, pseudo_key_from_env
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.binary(min_size=1, max_size=100), st.lists(st.text(min_size=1, max_size=64), min_size=1, max_size=20)
+)
+def test_duckdb_hmac_is_byte_identical_to_python_hmac(key, ids):
+    con = duckdb.connect()
+    rows = con.sql(
+        f"SELECT id, {hmac_sql('id')} AS h FROM (SELECT unnest($ids) AS id)",
+        params={"ids": ids, **hmac_params(key)},
+    ).fetchall()
+    for value, digest in rows:
+        assert digest == hmac_python(key, value)
+
+
+def test_without_a_key_the_development_key_is_used_with_a_warning(monkeypatch, caplog):
+    monkeypatch.delenv("OHWB_PSEUDO_KEY", raising=False)
+    assert pseudo_key_from_env() == DEV_PSEUDO_KEY.encode()
+    assert "OHWB_PSEUDO_KEY is not set" in caplog.text
+    monkeypatch.setenv("OHWB_PSEUDO_KEY", "secret")
+    assert pseudo_key_from_env() == b"secret"
+
+
+def test_no_raw_employee_id_reaches_disk(small_pipeline):
+    root, _ = small_pipeline
+    # Synthetic ids are the org code and a 7-digit number, e.g. RJ10000042; none may appear in any output.
+    con = duckdb.connect()
+    for parquet in (root / "warehouse").rglob("*.parquet"):
+        for (column,) in con.sql(
+            "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet($p))", params={"p": str(parquet)}
+        ).fetchall():
+            hits = con.sql(
+                f'SELECT count(*) FROM read_parquet($p) WHERE regexp_matches(CAST("{column}" AS VARCHAR), '
+                "'^R[A-Z0-9]{2}[0-9]{7}$')",
+                params={"p": str(parquet)},
+            ).fetchall()[0][0]
+            assert hits == 0, (parquet, column)
+    for parquet in (root / "published").rglob("*.parquet"):
+        columns = {
+            c
+            for (c,) in con.sql(
+                "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet($p))",
+                params={"p": str(parquet)},
+            ).fetchall()
+        }
+        assert not {c for c in columns if "employee" in c.lower() or "respondent" in c.lower()}

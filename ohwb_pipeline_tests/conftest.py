@@ -1,0 +1,73 @@
+"""Shared fixtures. Data is made by the project's own generator into temporary folders."""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+import pytest
+
+from ohwb_pipeline.lake import replace_partition
+from ohwb_pipeline.reference.assets import reference_assets
+from ohwb_pipeline.resources import SHIPPED_REFERENCE, OhwbSettings
+from ohwb_pipeline.synth.generate import SynthConfig, generate
+
+os.environ.setdefault("OHWB_PSEUDO_KEY", "test-key")
+
+SMALL_ORGS = ["RJ1", "RN7", "RRE"]
+SMALL_FIRST, SMALL_LAST = "2024-01", "2024-03"
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    return {
+        "dagster/asset_partition_range_start": f"{first}-01",
+        "dagster/asset_partition_range_end": f"{last}-01",
+    }
+
+
+def synth_into(root: Path, **overrides) -> None:
+    config = {
+        "out": root / "landing",
+        "first_month": SMALL_FIRST,
+        "last_month": SMALL_LAST,
+        "reference_dir": SHIPPED_REFERENCE,
+        "orgs": SMALL_ORGS,
+        "size_factor": 0.05,
+        **overrides,
+    }
+    generate(SynthConfig(**config))
+
+
+def materialize_reference(root: Path) -> None:
+    assert dg.materialize(reference_assets, resources={"settings": OhwbSettings(data_dir=str(root))}).success
+
+
+def run_absence_job(
+    root: Path, monkeypatch: pytest.MonkeyPatch | None = None, **kwargs
+) -> dg.ExecuteInProcessResult:
+    from ohwb_pipeline.definitions import defs
+
+    job = defs.resolve_job_def("absence_monthly")
+    resources = {"settings": OhwbSettings(data_dir=str(root))}
+    return job.execute_in_process(resources=resources, **kwargs)
+
+
+def read_table(table_root: Path) -> pl.DataFrame:
+    return pl.read_parquet(table_root / "*" / "*.parquet", hive_partitioning=True).with_columns(
+        pl.col("period").cast(pl.Utf8)
+    )
+
+
+def write_partition(table_root: Path, period: str, frame: pl.DataFrame) -> None:
+    with replace_partition(table_root, period) as path:
+        frame.write_parquet(path)
+
+
+@pytest.fixture(scope="session")
+def small_pipeline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dg.ExecuteInProcessResult]:
+    """Three trusts x three months with injected faults, materialised once as a single-run backfill."""
+    root = tmp_path_factory.mktemp("small")
+    synth_into(root, faults=10)
+    result = run_absence_job(root, tags=range_tags(SMALL_FIRST, SMALL_LAST))
+    assert result.success
+    return root, result

@@ -1,0 +1,36 @@
+import dagster as dg
+
+from ohwb_pipeline.definitions import defs
+
+
+def test_definitions_load_and_validate():
+    dg.Definitions.validate_loadable(defs)
+    repo = defs.get_repository_def()
+    keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
+    assert {
+        "organisations",
+        "icbs",
+        "absence_reasons",
+        "staff_groups",
+        "absence_episodes",
+        "staff_in_post",
+        "absence_facts",
+        "workforce_facts",
+        "absence_benchmark",
+        "absence_by_reason",
+        "ics_indicators",
+    } <= keys
+
+
+def test_every_partitioned_asset_backfills_in_a_single_run():
+    repo = defs.get_repository_def()
+    for key in repo.asset_graph.get_all_asset_keys():
+        node = repo.asset_graph.get(key)
+        if node.partitions_def is not None:
+            assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
+
+
+def test_absence_monthly_job_schedule_and_sensor_are_registered():
+    assert defs.resolve_job_def("absence_monthly") is not None
+    assert defs.get_schedule_def("absence_monthly_schedule").job_name == "absence_monthly"
+    assert defs.get_sensor_def("absence_landing_sensor").job_name == "absence_monthly"
