@@ -114,9 +114,8 @@ def _print_summary(lake: Lake, result: dg.ExecuteInProcessResult, seconds: float
         print(counts)
         print(by_year)
     print(f"checks that warned or failed: {', '.join(failed_checks) or 'none'}")
-    print(
-        f"published Parquet: {lake.published}/<table>/period=YYYY-MM/part-0.parquet for {', '.join(PUBLISHED)}"
-    )
+    print(f"published Parquet ({', '.join(PUBLISHED)}):")
+    print(f"  {lake.published}/<table>/period=YYYY-MM/part-0.parquet")
     print(f"manifest: {lake.manifest_path}")
     print(f"quarantined rows: {lake.warehouse / 'quarantine'}")
     print("explore: make ui   (Dagster UI at http://127.0.0.1:3000)")
