@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandera.polars as pa
 import polars as pl
+from pandera.polars import PolarsData
 
 SOURCE_FILE = "_source_file"
 LINE_NUMBER = "_line_number"
@@ -143,6 +144,16 @@ def validation_failures(typed: pl.DataFrame, schema: pa.DataFrameSchema, contrac
         .group_by("index", maintain_order=True)
         .agg(pl.col("check").first(), pl.col("column").first(), pl.col("reason").str.join("; "))
     )
+
+
+def in_reference(column: str, values: list[str]) -> pa.Check:
+    """Membership of reference codes, named for the reference rather than listing 207 codes."""
+    allowed = pl.Series(values, dtype=pl.Utf8)
+
+    def check(data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col(data.key).is_in(allowed).fill_null(True))
+
+    return pa.Check(check, name=f"in_reference_{column}s")
 
 
 def month_bounds(period: str) -> tuple[dt.date, dt.date]:

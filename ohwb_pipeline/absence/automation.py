@@ -18,6 +18,10 @@ absence_monthly = dg.define_asset_job(
     selection=dg.AssetSelection.assets("organisations", "icbs", "absence_reasons", "staff_groups")
     | dg.AssetSelection.groups("absence", "published"),
     description="One month (or a range, as one run) from landing CSVs to the published absence tables",
+    # Steps run one after another in one process: each step already uses every core through DuckDB and
+    # polars, and a subprocess per step costs about 4 s of start-up (measured: 6 s against 31 s for a
+    # two-month run of two trusts with `dagster job execute`).
+    executor_def=dg.in_process_executor,
 )
 
 # On the 15th, trusts have submitted the previous month: run it.

@@ -12,7 +12,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.polars import PolarsData
 
-from ohwb_pipeline.validation import FILE_ORG, PERIOD_END, PERIOD_START, SOURCE_FILE, Contract
+from ohwb_pipeline.validation import FILE_ORG, PERIOD_END, PERIOD_START, SOURCE_FILE, Contract, in_reference
 
 EPISODE_COLUMNS = ["org_code", "employee_id", "staff_group", "fte", "reason_code", "start_date", "end_date"]
 STAFF_COLUMNS = ["org_code", "employee_id", "staff_group", "fte", "start_date", "end_date"]
@@ -92,16 +92,6 @@ STAFF_IN_POST = Contract(
     identifier="employee_id",
     frame_check_columns=_FRAME_CHECK_COLUMNS,
 )
-
-
-def in_reference(column: str, values: list[str]) -> pa.Check:
-    """Membership of reference codes, named for the reference rather than listing 207 codes."""
-    allowed = pl.Series(values, dtype=pl.Utf8)
-
-    def check(data: PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(pl.col(data.key).is_in(allowed).fill_null(True))
-
-    return pa.Check(check, name=f"in_reference_{column}s")
 
 
 def schema_with_reference(contract: Contract, allowed: dict[str, list[str]]) -> pa.DataFrameSchema:

@@ -7,7 +7,13 @@ from pathlib import Path
 import polars as pl
 
 from ohwb_pipeline.lake import Lake
-from ohwb_pipeline.validation import Contract, cast_to_contract, read_text_csv, validation_failures
+from ohwb_pipeline.validation import (
+    Contract,
+    cast_to_contract,
+    in_reference,
+    read_text_csv,
+    validation_failures,
+)
 
 
 class ReferenceDataError(ValueError):
@@ -22,14 +28,10 @@ def validate_reference_csv(path: Path, contract: Contract, **isin: list[str]) ->
     problems = [f"line {i + 2}: {e}" for i, e in enumerate(cast_errors) if e is not None]
     schema = contract.model.to_schema()
     if isin:
-        from pandera.polars import Check
-
-        schema = schema.update_columns(
-            {
-                col: {"checks": [*schema.columns[col].checks, Check.isin(values)]}
-                for col, values in isin.items()
-            }
-        )
+        checks = {
+            col: [*schema.columns[col].checks, in_reference(col, values)] for col, values in isin.items()
+        }
+        schema = schema.update_columns({col: {"checks": c} for col, c in checks.items()})
     failures = validation_failures(typed.filter(cast_errors.is_null()), schema, contract)
     problems += [f"row {i + 1}: {r}" for i, r in failures.select("index", "reason").iter_rows()]
     if problems:
