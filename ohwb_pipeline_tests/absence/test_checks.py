@@ -1,0 +1,87 @@
+import os
+import subprocess
+import sys
+
+import dagster as dg
+import polars as pl
+
+from ohwb_pipeline.absence.checks import completeness, reconciliation
+from ohwb_pipeline.publish.checks import rate_plausibility
+from ohwb_pipeline_tests.conftest import run_absence_job, synth_into
+
+
+def test_a_missing_trust_warns_and_does_not_block_the_others(tmp_path):
+    synth_into(tmp_path, last_month="2024-02")
+    (tmp_path / "landing/absence/2024-02/RN7.csv").unlink()
+    result = run_absence_job(
+        tmp_path,
+        tags={
+            "dagster/asset_partition_range_start": "2024-01-01",
+            "dagster/asset_partition_range_end": "2024-02-01",
+        },
+    )
+    assert result.success
+    [check] = [
+        e
+        for e in result.get_asset_check_evaluations()
+        if e.asset_check_key.to_user_string() == "absence_episodes:completeness"
+    ]
+    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+    assert check.metadata["missing_trust_months"].value == 1
+    bench = pl.read_parquet(tmp_path / "published/absence_benchmark/period=2024-02/part-0.parquet")
+    assert {"RJ1", "RRE"} <= set(bench["ORG_CODE"])
+
+
+def test_completeness_lists_the_gaps():
+    result = completeness({"A", "B", "C"}, {"2024-01": {"A", "B", "C"}, "2024-02": {"A"}})
+    assert not result.passed
+    assert result.metadata["missing_trust_months"].value == 2
+
+
+def test_reconciliation_fails_when_counts_do_not_balance():
+    log = pl.DataFrame(
+        {"source_file": ["a.csv"], "rows_read": [10], "rows_accepted": [7], "rows_quarantined": [2]}
+    )
+    assert not reconciliation(log, 7, 2).passed
+    balanced = log.with_columns(pl.lit(3).alias("rows_quarantined"))
+    assert reconciliation(balanced, 7, 3).passed
+    assert not reconciliation(balanced, 8, 3).passed, "the log must match the rows actually written"
+
+
+def test_a_trust_jumping_beyond_3_sd_of_its_history_warns():
+    months = [f"2023-{m:02d}" for m in range(1, 13)]
+    steady = [5.0, 5.1, 4.9, 5.0, 5.2, 4.8, 5.0, 5.1, 4.9, 5.0, 5.1, 4.9]
+    rates = pl.DataFrame(
+        {
+            "period": [*months, "2024-01", *months, "2024-01"],
+            "org_code": ["A"] * 13 + ["B"] * 13,
+            "rate": [*steady, 9.5, *steady, 5.05],
+        }
+    )
+    result = rate_plausibility(rates, ["2024-01"])
+    assert not result.passed and result.severity == dg.AssetCheckSeverity.WARN
+    assert result.metadata["trust_months_beyond_3_sd"].value == 1
+    assert "| 2024-01 | A |" in result.metadata["flagged"].value
+
+
+def test_dagster_job_execute_runs_one_month_against_any_data_dir(tmp_path):
+    synth_into(tmp_path, orgs=["RJ1"], last_month="2024-01")
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    env = {**os.environ, "OHWB_DATA_DIR": str(tmp_path), "DAGSTER_HOME": str(home)}
+    command = [
+        sys.executable,
+        "-m",
+        "dagster",
+        "job",
+        "execute",
+        "-m",
+        "ohwb_pipeline.definitions",
+        "-j",
+        "absence_monthly",
+        "--tags",
+        '{"dagster/partition": "2024-01-01"}',
+    ]
+    done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "published/ics_indicators/period=2024-01/part-0.parquet").exists()
