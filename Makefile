@@ -8,7 +8,7 @@ PYTHON ?= python3
 export OHWB_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(OHWB_DATA_DIR)/dagster_home
 
-.PHONY: install run test ui bench lint clean
+.PHONY: install run test ui bench lint clean dagster-home
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,19 +17,21 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-run: $(STAMP)
+# Telemetry off: the pipeline makes no network calls at run time.
+dagster-home:
 	@mkdir -p $(DAGSTER_HOME)
+	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+
+run: $(STAMP) dagster-home
 	$(BIN)/ohwb demo
 
 test: $(STAMP)
 	$(BIN)/pytest
 
-ui: $(STAMP)
-	@mkdir -p $(DAGSTER_HOME)
+ui: $(STAMP) dagster-home
 	$(BIN)/dagster dev -w workspace.yaml
 
-bench: $(STAMP)
-	@mkdir -p $(DAGSTER_HOME)
+bench: $(STAMP) dagster-home
 	$(BIN)/python -m benchmarks.run
 
 lint: $(STAMP)

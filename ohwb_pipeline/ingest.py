@@ -186,7 +186,9 @@ def _write_accepted(
     frame = accepted.select(list(contract.columns))
     con.register("accepted_rows", frame)
     try:
-        query = f"SELECT {', '.join(columns)} FROM accepted_rows ORDER BY ALL"
+        # No ORDER BY: files are read in name order and rows in file order, and DuckDB preserves
+        # insertion order, so the output is already deterministic; sorting 1.6 million rows is not free.
+        query = f"SELECT {', '.join(columns)} FROM accepted_rows"
         with replace_partition(lake.warehouse_table(contract.name), period) as path:
             con.sql(query, params=hmac_params(key)).write_parquet(str(path), compression="zstd")
     finally:
