@@ -38,13 +38,15 @@ def _ingest(
     schema = schema_with_reference(contract, allowed)
     key = pseudo_key_from_env()
     con = duck.connect(settings)
-    logs, by_check, present = [], [], {}
+    logs, by_check, present, seconds = [], [], {}, {}
     for period in months_in_window(context.partition_time_window):
         began = time.perf_counter()
         month = ingest_month(con, lake, contract, landing_name, period, schema, key)
         logs.append(month.file_log.with_columns(pl.lit(period).alias("period")))
         by_check.append(month.quarantine_by_check)
         present[period] = set(month.file_log.filter(pl.col("status") != "unreadable")["org_code"])
+        for stage, spent in month.seconds.items():
+            seconds[stage] = seconds.get(stage, 0.0) + spent
         context.log.info(
             f"{contract.name} {period}: {month.file_log.height} files, {month.rows_read:,} rows read, "
             f"{month.rows_accepted:,} accepted, {month.rows_quarantined:,} quarantined "
@@ -75,6 +77,7 @@ def _ingest(
             "quarantine_by_check": markdown_preview(quarantine, rows=30),
             "unreadable": markdown_preview(unreadable, rows=30),
             "path": str(lake.warehouse_table(contract.name)),
+            **{f"seconds_{stage}": round(spent, 3) for stage, spent in seconds.items()},
         }
     )
 

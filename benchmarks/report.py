@@ -1,0 +1,81 @@
+"""The printed table: absolute times, and the ratios that are the actual result."""
+
+
+def render(r: dict) -> str:
+    floor = r["scan_floor"]["median_s"]
+    compute = r["pipeline_compute"]
+    one_month = compute["median_s"]
+    lines = [
+        f"machine: {r['machine']['cores']} cores, {r['machine']['memory_gib']} GiB",
+        "",
+        "| case | median s | min s | max s | ratio | target |",
+        "| --- | --- | --- | --- | --- | --- |",
+        _row("scan floor (" + r["scan_floor"]["method"] + ")", r["scan_floor"], "1.0x", ""),
+        _row(
+            "pipeline compute, 1 month in-process", compute, f"{one_month / floor:.1f}x scan floor", "<= 6x"
+        ),
+        _row(
+            "pandas peer (identical output)",
+            r["pandas_peer"],
+            f"{r['pandas_peer']['median_s'] / one_month:.1f}x the pipeline",
+            ">= 5x",
+        ),
+    ]
+    cli = r["cli_one_month"]
+    lines.append(
+        f"| `dagster job execute`, 1 month (real process) | {cli['seconds']:.1f} | | | "
+        f"{cli['seconds'] / floor:.1f}x floor; 6x floor + 10 s = {6 * floor + 10:.1f} s | "
+        f"<= 6x + 10 s |"
+    )
+    for label, entry in r["backfill"].items():
+        single = entry["single_run"]
+        months = entry["months"]
+        linear = months * one_month * 1.1
+        extra = ""
+        if "per_month_runs" in entry:
+            extra = (
+                f"; per-month runs {entry['per_month_runs']['seconds']:.1f} s "
+                f"({entry['per_month_runs']['seconds'] / single['seconds']:.1f}x slower)"
+            )
+        lines.append(
+            f"| backfill {months} months, one run | {single['seconds']:.1f} | | | "
+            f"{single['seconds'] / (months * one_month):.2f}x of {months} x 1-month compute{extra} | "
+            f"<= {linear:.0f} s |"
+        )
+    lines += [
+        "",
+        "| memory (peak RSS of the process tree) | MiB | target |",
+        "| --- | --- | --- |",
+        f"| 1 month | {cli['peak_rss_mib']:.0f} | <= 3072 |",
+    ]
+    for label, entry in r["backfill"].items():
+        ratio = entry["single_run"]["peak_rss_mib"] / cli["peak_rss_mib"]
+        lines.append(
+            f"| {entry['months']}-month single run | {entry['single_run']['peak_rss_mib']:.0f} "
+            f"({ratio:.2f}x 1 month) | <= 1.5x |"
+        )
+    lines += ["", "| stage (1 month) | seconds | share |", "| --- | --- | --- |"]
+    for stage, spent in compute["stage_seconds"].items():
+        lines.append(f"| {stage} | {spent:.2f} | {compute['stage_share'][stage]:.0%} |")
+    lines += [
+        "",
+        f"HMAC of {r['hmac']['ids']:,} ids: Python loop {r['hmac']['python_loop_s']:.2f} s, "
+        f"DuckDB SQL {r['hmac']['duckdb_sql_s']:.2f} s",
+        "",
+        "| scaling (1 month) | compute s | peak MiB |",
+        "| --- | --- | --- |",
+    ]
+    for point in r["scaling"]:
+        lines.append(
+            f"| {point['size_factor']:.1%} of national | {point['compute_s']:.2f} | "
+            f"{point['peak_rss_mib']:.0f} |"
+        )
+    lines.append(f"\nbench took {r['bench_seconds']:.0f} s")
+    return "\n".join(lines)
+
+
+def _row(name: str, timing: dict, ratio: str, target: str) -> str:
+    return (
+        f"| {name} | {timing['median_s']:.2f} | {timing['min_s']:.2f} | {timing['max_s']:.2f} | "
+        f"{ratio} | {target} |"
+    )
