@@ -27,7 +27,7 @@ def render(r: dict) -> str:
         f"{cli['seconds'] / floor:.1f}x floor; 6x floor + 10 s = {6 * floor + 10:.1f} s | "
         f"<= 6x + 10 s |"
     )
-    for label, entry in r["backfill"].items():
+    for entry in r["backfill"].values():
         single = entry["single_run"]
         months = entry["months"]
         linear = months * one_month * 1.1
@@ -48,7 +48,7 @@ def render(r: dict) -> str:
         "| --- | --- | --- |",
         f"| 1 month | {cli['peak_rss_mib']:.0f} | <= 3072 |",
     ]
-    for label, entry in r["backfill"].items():
+    for entry in r["backfill"].values():
         ratio = entry["single_run"]["peak_rss_mib"] / cli["peak_rss_mib"]
         lines.append(
             f"| {entry['months']}-month single run | {entry['single_run']['peak_rss_mib']:.0f} "
