@@ -6,5 +6,6 @@ from ohwb_pipeline import resources
 from ohwb_pipeline.absence import definitions as absence
 from ohwb_pipeline.publish import definitions as publish
 from ohwb_pipeline.reference import definitions as reference
+from ohwb_pipeline.roi import definitions as roi
 
-defs = dg.Definitions.merge(resources.defs(), reference.defs(), absence.defs(), publish.defs())
+defs = dg.Definitions.merge(resources.defs(), reference.defs(), absence.defs(), publish.defs(), roi.defs())

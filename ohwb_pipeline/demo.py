@@ -4,6 +4,7 @@ pipeline through Dagster as one single-run backfill, and print a short summary."
 import argparse
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -14,12 +15,16 @@ import polars as pl
 from ohwb_pipeline.duck import load_sql
 from ohwb_pipeline.lake import Lake
 from ohwb_pipeline.resources import SHIPPED_REFERENCE, data_dir_from_env
+from ohwb_pipeline.roi.report import print_roi
 from ohwb_pipeline.synth.generate import SynthConfig, generate
 from ohwb_pipeline.synth.scenarios import read_scenarios
 
 DEMO_ICBS = ["QRL", "QOP", "QKK", "QKS", "QNC", "QRV", "QK1"]
 DEMO_FIRST, DEMO_LAST = "2021-04", "2025-03"
 DEMO_SCENARIOS = Path(__file__).resolve().parent.parent / "data" / "scenarios" / "case_studies.csv"
+DEMO_REGISTER = Path(__file__).resolve().parent.parent / "data" / "interventions" / "case_studies.csv"
+# MFT runs at full size so that its injected MSK effect is the case study's ~2,900 FTE days a year.
+DEMO_FULL_SIZE = {"R0A": 1.0}
 PUBLISHED = ["absence_benchmark", "absence_by_reason", "ics_indicators"]
 
 
@@ -40,10 +45,14 @@ def run(args: argparse.Namespace) -> None:
     began = time.perf_counter()
     lake = Lake(data_dir_from_env())
     _land_demo_data(lake, args)
-    result = _materialise(f"{args.first}-01", f"{args.last}-01")
+    result = _materialise("absence_monthly", f"{args.first}-01", f"{args.last}-01")
     if not result.success:
-        raise SystemExit("the pipeline run failed; see the log above")
+        raise SystemExit("the absence pipeline run failed; see the log above")
+    roi = _materialise("roi_refresh")
+    if not roi.success:
+        raise SystemExit("the ROI run failed; see the log above")
     _print_summary(lake, result, time.perf_counter() - began)
+    print_roi(lake)
 
 
 def _land_demo_data(lake: Lake, args: argparse.Namespace) -> None:
@@ -75,13 +84,13 @@ def _land_demo_data(lake: Lake, args: argparse.Namespace) -> None:
     print(f"generated {len(summary.months)} months x {len(summary.orgs)} trusts in {summary.seconds:.1f}s")
 
 
-def _materialise(first: str, last: str) -> dg.ExecuteInProcessResult:
+def _materialise(job_name: str, first: str | None = None, last: str | None = None) -> dg.ExecuteInProcessResult:
     from ohwb_pipeline.definitions import defs
 
     # With DAGSTER_HOME set (the Makefile sets it) the run is recorded, so `make ui` shows it.
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    job = defs.resolve_job_def("absence_monthly")
-    tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+    job = defs.resolve_job_def(job_name)
+    tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last} if first else {}
     quiet = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
     return job.execute_in_process(instance=instance, tags=tags, raise_on_error=False, run_config=quiet)
 

@@ -181,15 +181,15 @@ def update_manifest(
     return manifest
 
 
-def write_periods(frame: pl.DataFrame, table_root: Path, periods: list[str]) -> dict[str, int]:
-    """Write each period's rows atomically, without the `period` column, which the path carries.
+def write_periods(frame: pl.DataFrame, table_root: Path, periods: list[str], key: str = "period") -> dict[str, int]:
+    """Write each period's rows atomically, without the `key` column, which the path carries.
 
     Every period in the window is written, even an empty one, so a rerun replaces stale rows.
     """
     rows = {}
     for period in periods:
-        part = frame.filter(pl.col("period") == period).drop("period")
-        with replace_partition(table_root, period) as path:
+        part = frame.filter(pl.col(key) == period).drop(key)
+        with replace_partition(table_root, period, key) as path:
             part.write_parquet(path, compression="zstd", statistics=True)
         rows[period] = part.height
     return rows

@@ -42,10 +42,11 @@ class Contract:
     model: type[pa.DataFrameModel]
     identifier: str | None = None
     frame_check_columns: dict[str, str] = field(default_factory=dict)
+    optional: tuple[str, ...] = ()
 
     @property
     def required(self) -> list[str]:
-        return list(self.columns)
+        return [c for c in self.columns if c not in self.optional]
 
 
 @dataclass
@@ -78,7 +79,8 @@ def read_text_csv(path: Path, contract: Contract) -> FileRead:
         hint = " (is the delimiter a comma?)" if len(frame.columns) == 1 else ""
         return FileRead(None, frame.height, f"missing required columns: {', '.join(missing)}{hint}")
     extra = [c for c in frame.columns if c not in contract.columns]
-    return FileRead(frame.select(contract.required), frame.height, None, extra)
+    absent = [pl.lit(None, pl.Utf8).alias(c) for c in contract.columns if c not in frame.columns]
+    return FileRead(frame.with_columns(absent).select(list(contract.columns)), frame.height, None, extra)
 
 
 def _first_line(exc: Exception) -> str:

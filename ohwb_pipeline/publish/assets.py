@@ -4,6 +4,7 @@ partition by partition, with the manifest updated last."""
 from collections.abc import Iterator
 
 import dagster as dg
+import pandera.polars as pa
 import polars as pl
 
 from ohwb_pipeline import duck
@@ -45,31 +46,33 @@ def publish(
     frame: pl.DataFrame,
     periods: list[str],
     extra_metadata: dict | None = None,
+    contract: tuple[type[pa.DataFrameModel], str] | None = None,
+    key: str = "period",
 ) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
-    model, version = CONTRACTS[table]
-    result = checks.contract_check(frame.drop("period"), model, version)
+    """Check the contract (blocking), then swap in each partition and record it in the manifest."""
+    model, version = contract or CONTRACTS[table]
+    result = checks.contract_check(frame.drop(key), model, version)
     yield result
     if not result.passed:
-        raise checks.ContractViolation(
-            f"{table} breaks its contract (schema {version}); nothing was published"
-        )
+        raise checks.ContractViolation(f"{table} breaks its contract (schema {version}); nothing was published")
     lake = Lake(settings.root)
-    rows = write_periods(frame, lake.published_table(table), periods)
+    rows = write_periods(frame, lake.published_table(table), periods, key)
     update_manifest(
         lake,
         table,
         schema_version=version,
-        columns={k: str(v) for k, v in frame.drop("period").schema.items()},
+        columns={k: str(v) for k, v in frame.drop(key).schema.items()},
         partitions=rows,
         run_id=context.run_id,
+        partition_key=key,
     )
-    context.log.info(f"published {table}: {sum(rows.values()):,} rows over {len(periods)} months")
+    context.log.info(f"published {table}: {sum(rows.values()):,} rows in {len(periods)} partitions")
     yield dg.MaterializeResult(
         metadata={
             "dagster/row_count": sum(rows.values()),
             "dagster/column_schema": column_schema(model),
             "schema_version": version,
-            "months": len(periods),
+            "partitions": len(periods),
             "path": str(lake.published_table(table)),
             **(extra_metadata or {}),
         }

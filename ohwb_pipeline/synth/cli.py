@@ -24,11 +24,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--size-factor", type=float, default=1.0, help="scale every trust's headcount (default 1.0)"
     )
+    p.add_argument(
+        "--size-override", action="append", default=[], metavar="ORG=FACTOR",
+        help="a size factor for one trust, e.g. R0A=1.0 (repeatable)",
+    )
     p.add_argument("--seed", type=int, default=20210401)
     p.add_argument("--scenarios", type=Path, help="CSV: org_code,reason_codes,start_month,rate_multiplier")
     p.add_argument("--faults", type=int, default=0, help="bad rows to inject per extract per month")
     p.add_argument("--reference-dir", type=Path, default=SHIPPED_REFERENCE)
     p.set_defaults(func=run)
+
+
+def _overrides(items: list[str]) -> dict[str, float]:
+    out = {}
+    for item in items:
+        org, _, factor = item.partition("=")
+        try:
+            out[org.strip().upper()] = float(factor)
+        except ValueError:
+            raise SystemExit(f"--size-override takes ORG=FACTOR, got {item!r}") from None
+    return out
 
 
 def run(args: argparse.Namespace) -> SynthSummary:
@@ -43,6 +58,7 @@ def run(args: argparse.Namespace) -> SynthSummary:
             orgs=args.orgs,
             icbs=args.icbs,
             size_factor=args.size_factor,
+            size_overrides=_overrides(args.size_override),
             seed=args.seed,
             scenarios=read_scenarios(args.scenarios),
             faults=args.faults,

@@ -28,6 +28,7 @@ class SynthConfig:
     orgs: list[str] | None = None
     icbs: list[str] | None = None
     size_factor: float = 1.0
+    size_overrides: dict[str, float] = field(default_factory=dict)
     seed: int = 20210401
     scenarios: list[Scenario] = field(default_factory=list)
     faults: int = 0
@@ -115,7 +116,7 @@ def generate(cfg: SynthConfig) -> SynthSummary:
     staff_parts, episode_parts = [], []
     for org_code, org_name in chosen.select("org_code", "org_name").iter_rows():
         rng = org_rng(cfg.seed, org_code, 1)
-        headcount = max(10, round(sizes[org_code] * cfg.size_factor))
+        headcount = max(10, round(sizes[org_code] * cfg.size_overrides.get(org_code, cfg.size_factor)))
         staff = simulate_staff(rng, headcount, staff_mix(org_name), groups, int(bounds[-1]))
         trust_level = org_rng(cfg.seed, org_code, 2).lognormal(0.0, cal.TRUST_SPREAD_SIGMA)
         rates = base[None, :, :] * group_mult[:, None, None] * trust_level

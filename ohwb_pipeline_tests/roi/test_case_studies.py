@@ -1,0 +1,51 @@
+"""The case-study register: reported figures carried next to measured ones."""
+
+import shutil
+
+import polars as pl
+import pytest
+
+from ohwb_pipeline_tests.roi.helpers import materialize_roi, roi_rows, write_facts
+
+REGISTER = "data/interventions/case_studies.csv"
+
+
+@pytest.fixture(scope="module")
+def case_studies(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cases")
+    orgs = ["R0A", "RJ1", "RN7", "R1K", "RRE", "RW6", "RJ2", "RVV", "RAS", "RQ3", "RHM", "RHU"]
+    write_facts(root, "2021-04", "2023-03", {o: (lambda p: 0.02) for o in orgs})
+    (root / "landing/interventions").mkdir(parents=True)
+    shutil.copy(REGISTER, root / "landing/interventions/case_studies.csv")
+    assert materialize_roi(root).success
+    return root
+
+
+def test_all_seven_case_studies_are_registered(case_studies):
+    register = pl.read_parquet(case_studies / "warehouse/interventions/interventions.parquet")
+    assert register.height == 7
+    assert set(register["cost_basis"]) == {"implied_from_roi", "assumed"}
+
+
+def test_hiow_reported_savings_at_the_implied_cost_give_3_to_1(case_studies):
+    hiow = roi_rows(case_studies).filter(pl.col("intervention_id") == "HIOW-OHWB", pl.col("financial_year") ==
+                                         "2022-23").row(0, named=True)
+    assert hiow["reported_savings_gbp"] == pytest.approx(326_340 + 364_000 + 155_350)
+    assert round(hiow["roi_from_reported_savings"], 1) == 3.0
+    assert hiow["reported_roi"] == 3.0
+    assert hiow["cost_basis"] == "implied_from_roi"
+
+
+def test_gstt_carries_reported_roi_and_attendance(case_studies):
+    rows = roi_rows(case_studies).filter(pl.col("financial_year") == "2022-23")
+    gstt = {r["intervention_id"]: r for r in rows.iter_rows(named=True) if r["intervention_id"].startswith("GSTT")}
+    assert gstt["GSTT-PSY"]["reported_roi"] == 8.64
+    assert gstt["GSTT-PHYSIO"]["reported_roi"] == 24.44
+    assert round(gstt["GSTT-PSY"]["attendance_rate"] * 100) == 91
+    assert round(gstt["GSTT-PHYSIO"]["attendance_rate"] * 100) == 89
+
+
+def test_flat_absence_measures_no_effect(case_studies):
+    did = roi_rows(case_studies).filter(pl.col("status") == "ok")
+    assert did.height > 0
+    assert did["absence_days_avoided"].abs().max() < 1e-6
