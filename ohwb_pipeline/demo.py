@@ -31,7 +31,7 @@ PUBLISHED = ["absence_benchmark", "absence_by_reason", "ics_indicators"]
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("demo", help="generate demo data and materialise everything through Dagster")
     p.add_argument(
-        "--size-factor", type=float, default=0.1, help="trust size scale for the demo (default 0.1)"
+        "--size-factor", type=float, default=0.1, help="trust size scale (default 0.1; MFT runs at 1.0)"
     )
     p.add_argument(
         "--faults", type=int, default=5, help="bad rows injected per extract per month (default 5)"
@@ -63,7 +63,11 @@ def _land_demo_data(lake: Lake, args: argparse.Namespace) -> None:
         "size_factor": args.size_factor,
         "faults": args.faults,
         "scenarios": DEMO_SCENARIOS.read_text(),
+        "overrides": DEMO_FULL_SIZE,
     }
+    register = lake.landing / "interventions" / DEMO_REGISTER.name
+    register.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(DEMO_REGISTER, register)
     marker = lake.landing / ".demo.json"
     if marker.exists() and json.loads(marker.read_text()) == config:
         print(f"demo landing data already in {lake.landing} (same settings): not regenerated")
@@ -76,6 +80,7 @@ def _land_demo_data(lake: Lake, args: argparse.Namespace) -> None:
             reference_dir=SHIPPED_REFERENCE,
             icbs=DEMO_ICBS,
             size_factor=args.size_factor,
+            size_overrides=DEMO_FULL_SIZE,
             scenarios=read_scenarios(DEMO_SCENARIOS),
             faults=args.faults,
         )
@@ -84,13 +89,19 @@ def _land_demo_data(lake: Lake, args: argparse.Namespace) -> None:
     print(f"generated {len(summary.months)} months x {len(summary.orgs)} trusts in {summary.seconds:.1f}s")
 
 
-def _materialise(job_name: str, first: str | None = None, last: str | None = None) -> dg.ExecuteInProcessResult:
+def _materialise(
+    job_name: str, first: str | None = None, last: str | None = None
+) -> dg.ExecuteInProcessResult:
     from ohwb_pipeline.definitions import defs
 
     # With DAGSTER_HOME set (the Makefile sets it) the run is recorded, so `make ui` shows it.
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     job = defs.resolve_job_def(job_name)
-    tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last} if first else {}
+    tags = (
+        {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+        if first
+        else {}
+    )
     quiet = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
     return job.execute_in_process(instance=instance, tags=tags, raise_on_error=False, run_config=quiet)
 

@@ -181,7 +181,9 @@ def update_manifest(
     return manifest
 
 
-def write_periods(frame: pl.DataFrame, table_root: Path, periods: list[str], key: str = "period") -> dict[str, int]:
+def write_periods(
+    frame: pl.DataFrame, table_root: Path, periods: list[str], key: str = "period"
+) -> dict[str, int]:
     """Write each period's rows atomically, without the `key` column, which the path carries.
 
     Every period in the window is written, even an empty one, so a rerun replaces stale rows.

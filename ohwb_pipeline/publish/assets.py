@@ -54,7 +54,9 @@ def publish(
     result = checks.contract_check(frame.drop(key), model, version)
     yield result
     if not result.passed:
-        raise checks.ContractViolation(f"{table} breaks its contract (schema {version}); nothing was published")
+        raise checks.ContractViolation(
+            f"{table} breaks its contract (schema {version}); nothing was published"
+        )
     lake = Lake(settings.root)
     rows = write_periods(frame, lake.published_table(table), periods, key)
     update_manifest(

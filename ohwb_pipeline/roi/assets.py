@@ -17,7 +17,12 @@ from ohwb_pipeline.lake import Lake, existing_partitions, partition_dir, table_g
 from ohwb_pipeline.metadata import column_schema, markdown_preview
 from ohwb_pipeline.publish.assets import publish
 from ohwb_pipeline.reference.assets import absence_reasons, icbs, organisations
-from ohwb_pipeline.reference.load import ReferenceDataError, read_reference, validate_reference_csv, write_reference
+from ohwb_pipeline.reference.load import (
+    ReferenceDataError,
+    read_reference,
+    validate_reference_csv,
+    write_reference,
+)
 from ohwb_pipeline.resources import OhwbSettings
 from ohwb_pipeline.roi import checks
 from ohwb_pipeline.roi.contracts import SCHEMA_VERSION, IcsRoiSummary, InterventionRoi
@@ -34,13 +39,19 @@ def unit_costs(settings: OhwbSettings) -> dg.MaterializeResult:
     source = settings.reference_dir / "unit_costs.csv"
     frame = validate_reference_csv(source, UNIT_COSTS)
     if frame.height != 3:
-        raise ReferenceDataError(f"{source.name}: expected the 3 cost items, found {frame['cost_item'].to_list()}")
+        raise ReferenceDataError(
+            f"{source.name}: expected the 3 cost items, found {frame['cost_item'].to_list()}"
+        )
     write_reference(frame, Lake(settings.root).reference_table("unit_costs"))
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": frame.height, "dagster/column_schema": column_schema(UNIT_COSTS.model),
-        "unit_cost_version": unit_cost_version(source.read_bytes()), "source": str(source),
-        "costs": markdown_preview(frame.drop("source_note")),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": frame.height,
+            "dagster/column_schema": column_schema(UNIT_COSTS.model),
+            "unit_cost_version": unit_cost_version(source.read_bytes()),
+            "source": str(source),
+            "costs": markdown_preview(frame.drop("source_note")),
+        }
+    )
 
 
 def unit_cost_version(content: bytes) -> str:
@@ -48,9 +59,16 @@ def unit_cost_version(content: bytes) -> str:
 
 
 @dg.asset(
-    group_name=GROUP, deps=[organisations, icbs, absence_reasons], kinds={"pandera", "parquet"},
-    check_specs=[dg.AssetCheckSpec("references_exist", asset="interventions",
-                                   description="Each intervention's org or ICB and reason codes exist")],
+    group_name=GROUP,
+    deps=[organisations, icbs, absence_reasons],
+    kinds={"pandera", "parquet"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            "references_exist",
+            asset="interventions",
+            description="Each intervention's org or ICB and reason codes exist",
+        )
+    ],
 )
 def interventions(context: dg.AssetExecutionContext, settings: OhwbSettings):
     """The interventions register from `landing/interventions/*.csv`, validated with quarantine."""
@@ -60,7 +78,9 @@ def interventions(context: dg.AssetExecutionContext, settings: OhwbSettings):
         "org_code": in_reference("org_code", read_reference(lake, "organisations")["org_code"].to_list()),
         "icb_code": in_reference("icb_code", read_reference(lake, "icbs")["icb_code"].to_list()),
     }
-    schema = schema.update_columns({c: {"checks": [*schema.columns[c].checks, check]} for c, check in extra.items()})
+    schema = schema.update_columns(
+        {c: {"checks": [*schema.columns[c].checks, check]} for c, check in extra.items()}
+    )
     reasons = read_reference(lake, "absence_reasons")["reason_code"].to_list()
     schema.checks = [*schema.checks, target_reasons_check(reasons)]  # a new list: the model's stays as it was
     files = sorted((lake.landing / "interventions").glob("*.csv"))
@@ -68,14 +88,22 @@ def interventions(context: dg.AssetExecutionContext, settings: OhwbSettings):
     target = lake.warehouse_table("interventions") / "interventions.parquet"
     write_reference(register.accepted, target)
     write_reference(register.quarantined, lake.quarantine_table("interventions") / "quarantine.parquet")
-    context.log.info(f"interventions: {register.accepted.height} accepted, {register.quarantined.height} quarantined")
+    context.log.info(
+        f"interventions: {register.accepted.height} accepted, {register.quarantined.height} quarantined"
+    )
     yield checks.register_references(register.quarantined)
-    yield dg.MaterializeResult(metadata={
-        "dagster/row_count": register.accepted.height, "dagster/column_schema": column_schema(schema),
-        "rows_quarantined": register.quarantined.height, "files": register.file_log.height,
-        "quarantine": markdown_preview(register.quarantined.select("source_file", "line_number", "reason")),
-        "path": str(target),
-    })
+    yield dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": register.accepted.height,
+            "dagster/column_schema": column_schema(schema),
+            "rows_quarantined": register.quarantined.height,
+            "files": register.file_log.height,
+            "quarantine": markdown_preview(
+                register.quarantined.select("source_file", "line_number", "reason")
+            ),
+            "path": str(target),
+        }
+    )
 
 
 def _roi_frame(settings: OhwbSettings) -> pl.DataFrame:
@@ -98,35 +126,63 @@ def _replace_all(table_root, years: list[str]) -> None:
 
 
 @dg.asset(
-    group_name=GROUP, deps=[interventions, unit_costs, absence_facts, workforce_facts, organisations],
-    kinds={"duckdb", "parquet"}, check_specs=checks.specs("intervention_roi"),
+    group_name=GROUP,
+    deps=[interventions, unit_costs, absence_facts, workforce_facts, organisations],
+    kinds={"duckdb", "parquet"},
+    check_specs=checks.specs("intervention_roi"),
 )
 def intervention_roi(context: dg.AssetExecutionContext, settings: OhwbSettings):
     """ROI per intervention x financial year, by before/after and by difference-in-differences."""
     frame = _roi_frame(settings)
     years = sorted(frame[FY_KEY].unique().to_list())
     preview = frame.filter(pl.col("method") == "difference_in_differences").select(
-        FY_KEY, "intervention_id", "status", "absence_days_avoided", "cost_gbp", "roi_ratio_central", "reported_roi")
-    yield from publish(context, settings, "intervention_roi", frame, years,
-                       {"preview": markdown_preview(preview, rows=60)}, (InterventionRoi, SCHEMA_VERSION), FY_KEY)
+        FY_KEY,
+        "intervention_id",
+        "status",
+        "absence_days_avoided",
+        "cost_gbp",
+        "roi_ratio_central",
+        "reported_roi",
+    )
+    yield from publish(
+        context,
+        settings,
+        "intervention_roi",
+        frame,
+        years,
+        {"preview": markdown_preview(preview, rows=60)},
+        (InterventionRoi, SCHEMA_VERSION),
+        FY_KEY,
+    )
     _replace_all(Lake(settings.root).published_table("intervention_roi"), years)
     yield checks.windows_complete(frame)
     yield checks.plausible_range(frame)
 
 
 @dg.asset(
-    group_name=GROUP, deps=[intervention_roi, icbs], kinds={"duckdb", "parquet"},
+    group_name=GROUP,
+    deps=[intervention_roi, icbs],
+    kinds={"duckdb", "parquet"},
     check_specs=[dg.AssetCheckSpec("contract", asset="ics_roi_summary", blocking=True)],
 )
 def ics_roi_summary(context: dg.AssetExecutionContext, settings: OhwbSettings):
     """Total investment, savings and ROI of all interventions per ICB and financial year."""
     lake = Lake(settings.root)
-    params = {"icbs": str(lake.reference_table("icbs")),
-              "intervention_roi": table_glob(lake.published_table("intervention_roi"))}
+    if not existing_partitions(lake.published_table("intervention_roi"), FY_KEY):
+        context.log.warning("no intervention ROI rows (is the register empty?): nothing to summarise")
+        _replace_all(lake.published_table("ics_roi_summary"), [])
+        yield dg.AssetCheckResult(check_name="contract", passed=True, metadata={"rows": 0})
+        yield dg.MaterializeResult(metadata={"dagster/row_count": 0})
+        return
+    params = {
+        "icbs": str(lake.reference_table("icbs")),
+        "intervention_roi": table_glob(lake.published_table("intervention_roi")),
+    }
     frame = duck.connect(settings).sql(duck.load_sql(__file__, "ics_roi_summary"), params=params).pl()
     years = sorted(frame[FY_KEY].unique().to_list())
-    yield from publish(context, settings, "ics_roi_summary", frame, years, None, (IcsRoiSummary, SCHEMA_VERSION),
-                       FY_KEY)
+    yield from publish(
+        context, settings, "ics_roi_summary", frame, years, None, (IcsRoiSummary, SCHEMA_VERSION), FY_KEY
+    )
     _replace_all(lake.published_table("ics_roi_summary"), years)
 
 

@@ -11,7 +11,9 @@ roi_refresh = dg.define_asset_job(
 )
 # The day after absence_monthly (the 15th), so the newest month's facts are in.
 roi_refresh_schedule = dg.ScheduleDefinition(
-    name="roi_refresh_schedule", job=roi_refresh, cron_schedule="0 7 16 * *",
+    name="roi_refresh_schedule",
+    job=roi_refresh,
+    cron_schedule="0 7 16 * *",
     default_status=dg.DefaultScheduleStatus.STOPPED,
 )
 

@@ -10,8 +10,14 @@ CATEGORIES = ["msk", "mental_health", "menopause", "culture", "other"]
 COST_BASES = ["reported", "implied_from_roi", "assumed"]
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 OPTIONAL_NUMBERS = [
-    "reported_roi", "gp_visits_avoided", "staff_retained", "appointments_booked", "appointments_attended",
-    "reported_absence_savings_gbp", "reported_retention_savings_gbp", "reported_gp_savings_gbp",
+    "reported_roi",
+    "gp_visits_avoided",
+    "staff_retained",
+    "appointments_booked",
+    "appointments_attended",
+    "reported_absence_savings_gbp",
+    "reported_retention_savings_gbp",
+    "reported_gp_savings_gbp",
 ]
 
 
@@ -25,7 +31,9 @@ class Intervention(pa.DataFrameModel):
     icb_code: str = pa.Field(nullable=True, description="the ICB of an ICB-wide intervention")
     name: str
     category: str = pa.Field(isin=CATEGORIES)
-    target_reason_codes: str = pa.Field(str_matches=r"^S\d{2}(;S\d{2})*$", description="';'-separated ESR codes")
+    target_reason_codes: str = pa.Field(
+        str_matches=r"^S\d{2}(;S\d{2})*$", description="';'-separated ESR codes"
+    )
     start_month: str = pa.Field(str_matches=MONTH)
     end_month: str = pa.Field(nullable=True, str_matches=MONTH)
     annual_cost_gbp: float = pa.Field(gt=0)
@@ -91,7 +99,9 @@ def target_reasons_check(reason_codes: list[str]) -> pa.Check:
 
 
 class UnitCost(pa.DataFrameModel):
-    cost_item: str = pa.Field(unique=True, isin=["fte_sickness_day", "recruitment_replacement", "gp_appointment"])
+    cost_item: str = pa.Field(
+        unique=True, isin=["fte_sickness_day", "recruitment_replacement", "gp_appointment"]
+    )
     unit: str
     low_gbp: float = pa.Field(ge=0)
     central_gbp: float = pa.Field(ge=0)

@@ -25,7 +25,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--size-factor", type=float, default=1.0, help="scale every trust's headcount (default 1.0)"
     )
     p.add_argument(
-        "--size-override", action="append", default=[], metavar="ORG=FACTOR",
+        "--size-override",
+        action="append",
+        default=[],
+        metavar="ORG=FACTOR",
         help="a size factor for one trust, e.g. R0A=1.0 (repeatable)",
     )
     p.add_argument("--seed", type=int, default=20210401)

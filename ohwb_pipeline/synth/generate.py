@@ -127,7 +127,7 @@ def generate(cfg: SynthConfig) -> SynthSummary:
         for i, scenario in enumerate(mine):
             start_day = (scenario.start - day0).days
             episodes = thin_episodes(
-                org_rng(cfg.seed, org_code, 10 + i), episodes, reasons, start_day, scenario
+                org_rng(cfg.seed, org_code, 10 + i), episodes, reasons, start_day, scenario, bounds
             )
         episodes = drop_overlaps(episodes)
         staff_parts.append(_staff_frame(org_code, staff, groups))

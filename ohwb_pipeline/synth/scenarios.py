@@ -55,18 +55,32 @@ def thin_episodes(
     reasons: list[str],
     start_day: int,
     scenario: Scenario,
+    month_bounds: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """Multipliers below 1 remove absence exactly in expectation from `start_day` on.
+    """Multipliers below 1 remove the fraction 1 - m of the targeted absence days from `start_day` on.
 
-    Each targeted episode that reaches `start_day` is kept with probability m. Otherwise it is dropped,
-    or, if it began earlier, it ends the day before (a return to work), so every day from
-    `start_day` on keeps exactly the fraction m of its expected absence.
+    Within each month (by the day an episode's affected part begins), episodes are taken in random
+    order and removed until (1 - m) of that month's targeted days are gone, to within half an
+    episode: the injected effect is then known in every month, not just on average. A removed episode
+    that began before `start_day` ends the day before it (a return to work) instead of vanishing.
     """
     if scenario.rate_multiplier >= 1:
         return episodes
     targeted = np.isin(episodes["reason"], [reasons.index(c) for c in scenario.reason_codes])
-    affected = targeted & (episodes["end"] >= start_day)
-    lose = affected & (rng.random(len(affected)) >= scenario.rate_multiplier)
+    idx = np.flatnonzero(targeted & (episodes["end"] >= start_day))
+    first_day = np.maximum(episodes["start"][idx], start_day)
+    days = (episodes["end"][idx] - first_day + 1).astype(float)
+    month = np.searchsorted(month_bounds, first_day, side="right") - 1
+    order = rng.permutation(len(idx))
+    order = order[np.argsort(month[order], kind="stable")]  # random order within each month
+    idx, days, month = idx[order], days[order], month[order]
+    cumulative = np.cumsum(days)
+    month_start = np.searchsorted(month, month, side="left")
+    before = cumulative - days - np.concatenate([[0.0], cumulative])[month_start]
+    totals = np.bincount(month, weights=days, minlength=len(month_bounds))
+    lose_idx = idx[before + days / 2 < (1 - scenario.rate_multiplier) * totals[month]]
+    lose = np.zeros(len(episodes["start"]), dtype=bool)
+    lose[lose_idx] = True
     truncate = lose & (episodes["start"] < start_day)
     out = {k: v.copy() for k, v in episodes.items()}
     out["end"][truncate] = start_day - 1

@@ -19,25 +19,50 @@ REGISTER_HEADER = (
 )
 
 
-def write_facts(root: Path, first: str, last: str, rates: dict[str, callable], heads: int = 100,
-                skip: set[tuple[str, str]] = frozenset()) -> None:
+def write_facts(
+    root: Path,
+    first: str,
+    last: str,
+    rates: dict[str, callable],
+    heads: int = 100,
+    skip: set[tuple[str, str]] = frozenset(),
+) -> None:
     """Facts for each org: `heads` FTE all month; S11 days lost = rate(period) x days available."""
     for month in month_starts(first, last):
         period = month.strftime("%Y-%m")
         days = calendar.monthrange(month.year, month.month)[1]
         orgs = [o for o in rates if (o, period) not in skip]
-        write_partition(root / "warehouse/workforce_facts", period, pl.DataFrame({
-            "org_code": orgs, "staff_group": ["All staff groups"] * len(orgs),
-            "fte_days_available": [float(heads * days)] * len(orgs), "fte": [float(heads)] * len(orgs),
-            "headcount": [heads] * len(orgs), "leavers": [0] * len(orgs), "days_in_month": [days] * len(orgs),
-        }))
-        write_partition(root / "warehouse/absence_facts", period, pl.DataFrame({
-            "org_code": orgs, "staff_group": ["Nurses & health visitors"] * len(orgs),
-            "reason_code": ["S11"] * len(orgs),
-            "fte_days_lost": [rates[o](period) * heads * days for o in orgs],
-            "long_term_fte_days_lost": [0.0] * len(orgs), "episodes": [1] * len(orgs),
-            "long_term_episodes": [0] * len(orgs), "episodes_started": [1] * len(orgs),
-        }))
+        write_partition(
+            root / "warehouse/workforce_facts",
+            period,
+            pl.DataFrame(
+                {
+                    "org_code": orgs,
+                    "staff_group": ["All staff groups"] * len(orgs),
+                    "fte_days_available": [float(heads * days)] * len(orgs),
+                    "fte": [float(heads)] * len(orgs),
+                    "headcount": [heads] * len(orgs),
+                    "leavers": [0] * len(orgs),
+                    "days_in_month": [days] * len(orgs),
+                }
+            ),
+        )
+        write_partition(
+            root / "warehouse/absence_facts",
+            period,
+            pl.DataFrame(
+                {
+                    "org_code": orgs,
+                    "staff_group": ["Nurses & health visitors"] * len(orgs),
+                    "reason_code": ["S11"] * len(orgs),
+                    "fte_days_lost": [rates[o](period) * heads * days for o in orgs],
+                    "long_term_fte_days_lost": [0.0] * len(orgs),
+                    "episodes": [1] * len(orgs),
+                    "long_term_episodes": [0] * len(orgs),
+                    "episodes_started": [1] * len(orgs),
+                }
+            ),
+        )
 
 
 def write_register(root: Path, rows: list[str]) -> None:
@@ -47,8 +72,11 @@ def write_register(root: Path, rows: list[str]) -> None:
 
 
 def materialize_roi(root: Path) -> dg.ExecuteInProcessResult:
-    result = dg.materialize([*reference_assets, *roi_assets], resources={"settings": OhwbSettings(data_dir=str(root))},
-                            raise_on_error=False)
+    result = dg.materialize(
+        [*reference_assets, *roi_assets],
+        resources={"settings": OhwbSettings(data_dir=str(root))},
+        raise_on_error=False,
+    )
     return result
 
 
@@ -59,7 +87,8 @@ def roi_rows(root: Path, method: str = "difference_in_differences") -> pl.DataFr
 
 def read_table_fy(table: Path) -> pl.DataFrame:
     return pl.read_parquet(table / "*" / "*.parquet", hive_partitioning=True).with_columns(
-        pl.col("financial_year").cast(pl.Utf8))
+        pl.col("financial_year").cast(pl.Utf8)
+    )
 
 
 __all__ = ["materialize_roi", "read_table", "roi_rows", "write_facts", "write_register"]

@@ -1,7 +1,9 @@
 """The case-study register: reported figures carried next to measured ones."""
 
 import shutil
+from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 
@@ -28,8 +30,11 @@ def test_all_seven_case_studies_are_registered(case_studies):
 
 
 def test_hiow_reported_savings_at_the_implied_cost_give_3_to_1(case_studies):
-    hiow = roi_rows(case_studies).filter(pl.col("intervention_id") == "HIOW-OHWB", pl.col("financial_year") ==
-                                         "2022-23").row(0, named=True)
+    hiow = (
+        roi_rows(case_studies)
+        .filter(pl.col("intervention_id") == "HIOW-OHWB", pl.col("financial_year") == "2022-23")
+        .row(0, named=True)
+    )
     assert hiow["reported_savings_gbp"] == pytest.approx(326_340 + 364_000 + 155_350)
     assert round(hiow["roi_from_reported_savings"], 1) == 3.0
     assert hiow["reported_roi"] == 3.0
@@ -38,7 +43,9 @@ def test_hiow_reported_savings_at_the_implied_cost_give_3_to_1(case_studies):
 
 def test_gstt_carries_reported_roi_and_attendance(case_studies):
     rows = roi_rows(case_studies).filter(pl.col("financial_year") == "2022-23")
-    gstt = {r["intervention_id"]: r for r in rows.iter_rows(named=True) if r["intervention_id"].startswith("GSTT")}
+    gstt = {
+        r["intervention_id"]: r for r in rows.iter_rows(named=True) if r["intervention_id"].startswith("GSTT")
+    }
     assert gstt["GSTT-PSY"]["reported_roi"] == 8.64
     assert gstt["GSTT-PHYSIO"]["reported_roi"] == 24.44
     assert round(gstt["GSTT-PSY"]["attendance_rate"] * 100) == 91
@@ -49,3 +56,27 @@ def test_flat_absence_measures_no_effect(case_studies):
     did = roi_rows(case_studies).filter(pl.col("status") == "ok")
     assert did.height > 0
     assert did["absence_days_avoided"].abs().max() < 1e-6
+
+
+def _msk_days(landing: Path, first: str, last: str) -> float:
+    sql = (Path(__file__).parents[1] / "synth" / "landing_days.sql").read_text()
+    days = duckdb.sql(sql, params={"glob": str(landing / "absence/*/R0A.csv")}).pl()
+    return days.filter(
+        pl.col("reason_code").is_in(["S11", "S12"]), pl.col("period").is_between(pl.lit(first), pl.lit(last))
+    )["days"].sum()
+
+
+def test_mft_scenario_removes_about_2900_msk_days_a_year_worth_3_to_1_at_the_implied_day_cost(tmp_path):
+    from ohwb_pipeline.synth.scenarios import read_scenarios
+    from ohwb_pipeline_tests.conftest import synth_into
+
+    common = {"first_month": "2021-04", "last_month": "2023-03", "orgs": ["R0A"], "size_factor": 1.0}
+    synth_into(tmp_path / "without", **common)
+    synth_into(tmp_path / "with", scenarios=read_scenarios(Path("data/scenarios/case_studies.csv")), **common)
+    # Same random draws with and without the scenario: the difference is exactly the injected effect.
+    removed = _msk_days(tmp_path / "without/landing", "2022-04", "2023-03") - _msk_days(
+        tmp_path / "with/landing", "2022-04", "2023-03"
+    )
+    assert 2_750 <= removed <= 3_050  # measured 2,953
+    mft = pl.read_csv(REGISTER).filter(pl.col("intervention_id") == "MFT-MSK").row(0, named=True)
+    assert round(removed * 345 / mft["annual_cost_gbp"]) == 3  # 345 = the report's implied cost per FTE day
