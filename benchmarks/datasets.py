@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ohwb_pipeline.resources import SHIPPED_REFERENCE
-from ohwb_pipeline.synth.generate import SynthConfig, generate
+from ohwb_pipeline.synth.generate import GENERATOR_VERSION, SynthConfig, generate
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,12 @@ def landing_for(root: Path, dataset: Dataset) -> Path:
     """Generate once; a marker with the settings makes reruns reuse the files."""
     landing = root / "datasets" / dataset.name / "landing"
     marker = landing / ".bench.json"
-    settings = {"first": dataset.first, "last": dataset.last, "size_factor": dataset.size_factor, "v": 1}
+    settings = {
+        "first": dataset.first,
+        "last": dataset.last,
+        "size_factor": dataset.size_factor,
+        "generator": GENERATOR_VERSION,
+    }
     if marker.exists() and json.loads(marker.read_text()) == settings:
         return landing
     summary = generate(

@@ -16,7 +16,7 @@ from ohwb_pipeline.duck import load_sql
 from ohwb_pipeline.lake import Lake
 from ohwb_pipeline.resources import SHIPPED_REFERENCE, data_dir_from_env
 from ohwb_pipeline.roi.report import print_roi
-from ohwb_pipeline.synth.generate import SynthConfig, generate
+from ohwb_pipeline.synth.generate import GENERATOR_VERSION, SynthConfig, generate
 from ohwb_pipeline.synth.scenarios import read_scenarios
 
 DEMO_ICBS = ["QRL", "QOP", "QKK", "QKS", "QNC", "QRV", "QK1"]
@@ -64,6 +64,7 @@ def _land_demo_data(lake: Lake, args: argparse.Namespace) -> None:
         "faults": args.faults,
         "scenarios": DEMO_SCENARIOS.read_text(),
         "overrides": DEMO_FULL_SIZE,
+        "generator": GENERATOR_VERSION,
     }
     register = lake.landing / "interventions" / DEMO_REGISTER.name
     register.parent.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,8 @@ from ohwb_pipeline.synth.population import org_rng, simulate_staff, staff_mix, t
 from ohwb_pipeline.synth.scenarios import Scenario, boost_rates, thin_episodes
 
 log = logging.getLogger("ohwb.synth")
+# Bump when the same settings would generate different files, so cached data is regenerated.
+GENERATOR_VERSION = 2
 
 
 @dataclass
