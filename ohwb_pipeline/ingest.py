@@ -202,17 +202,10 @@ def _file_log(file_rows: list[dict], accepted: pl.DataFrame, quarantined: pl.Dat
 def _write_accepted(
     con, lake: Lake, contract: Contract, period: str, accepted: pl.DataFrame, key: bytes
 ) -> None:
-    columns = [hmac_sql(c) + " AS employee_key" if c == contract.identifier else c for c in contract.columns]
+    # No ORDER BY: files are read in name order and rows in file order, and DuckDB preserves
+    # insertion order, so the output is already deterministic; sorting 1.6 million rows is not free.
     frame = accepted.select(list(contract.columns))
-    con.register("accepted_rows", frame)
-    try:
-        # No ORDER BY: files are read in name order and rows in file order, and DuckDB preserves
-        # insertion order, so the output is already deterministic; sorting 1.6 million rows is not free.
-        query = f"SELECT {', '.join(columns)} FROM accepted_rows"
-        with replace_partition(lake.warehouse_table(contract.name), period) as path:
-            con.sql(query, params=hmac_params(key)).write_parquet(str(path), compression="zstd")
-    finally:
-        con.unregister("accepted_rows")
+    _write_pseudonymised(con, frame, contract, key, lake.warehouse_table(contract.name), period, "")
 
 
 def _write_quarantine(
@@ -227,13 +220,21 @@ def _write_quarantine(
         *contract.columns,
     )
     # Raw identifiers never reach disk, not even in quarantine: the id is hashed like accepted rows.
+    order = " ORDER BY source_file, line_number"
+    _write_pseudonymised(con, frame, contract, key, lake.quarantine_table(contract.name), period, order)
+
+
+def _write_pseudonymised(
+    con, frame: pl.DataFrame, contract: Contract, key: bytes, table_root: Path, period: str, order_by: str
+) -> None:
+    """Write `frame` as one partition, its identifier column replaced by the HMAC `employee_key`."""
     columns = [
         hmac_sql(c) + " AS employee_key" if c == contract.identifier else f'"{c}"' for c in frame.columns
     ]
-    con.register("quarantined_rows", frame)
+    con.register("rows_to_write", frame)
     try:
-        query = f"SELECT {', '.join(columns)} FROM quarantined_rows ORDER BY source_file, line_number"
-        with replace_partition(lake.quarantine_table(contract.name), period) as path:
+        query = f"SELECT {', '.join(columns)} FROM rows_to_write{order_by}"
+        with replace_partition(table_root, period) as path:
             con.sql(query, params=hmac_params(key)).write_parquet(str(path), compression="zstd")
     finally:
-        con.unregister("quarantined_rows")
+        con.unregister("rows_to_write")

@@ -33,7 +33,7 @@ class OhwbSettings(dg.ConfigurableResource):
     """
 
     data_dir: str = ""
-    duckdb_memory_limit: str = "4GB"
+    duckdb_memory_limit: str = "1GB"
     duckdb_threads: int = 0
 
     @property

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from ohwb_pipeline.lake import file_sha256
 from ohwb_pipeline.partitions import monthly_partitions
 from ohwb_pipeline.resources import data_dir_from_env
 
@@ -30,14 +31,6 @@ absence_monthly_schedule = dg.build_schedule_from_partitioned_job(
 )
 
 
-def _content_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def changed_landing_files(
     landing: Path, cursor: dict[str, list]
 ) -> tuple[dict[str, list[tuple[str, str]]], dict]:
@@ -58,7 +51,7 @@ def changed_landing_files(
             if before and before[0] == stat.st_mtime_ns and before[1] == stat.st_size:
                 seen[rel] = before
                 continue
-            digest = _content_hash(path)
+            digest = file_sha256(path)
             seen[rel] = [stat.st_mtime_ns, stat.st_size, digest]
             if not before or before[2] != digest:
                 changed.setdefault(path.parent.name, []).append((rel, digest))
