@@ -172,6 +172,7 @@ def pandas_peer(data_dir: Path, period: str, runs: int) -> dict:
 
 def cli_run(data_dir: Path, first: str, last: str) -> dict:
     """`dagster job execute` for a range as one run: a real process, Dagster start-up included."""
+    data_dir = data_dir.resolve()
     home = data_dir / "dagster_home"
     home.mkdir(exist_ok=True)
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
