@@ -23,6 +23,7 @@ from ohwb_pipeline.resources import OhwbSettings, pseudo_key_from_env
 from ohwb_pipeline.validation import Contract
 
 GROUP = "absence"
+FACTS_SLICE_MONTHS = 12
 
 
 def _ingest(
@@ -114,9 +115,14 @@ def _facts(
     lake = Lake(settings.root)
     periods = months_in_window(context.partition_time_window)
     con = duck.connect(settings)
-    frame = con.sql(
-        duck.load_sql(__file__, name), params={**params, "first": periods[0], "last": periods[-1]}
-    ).pl()
+    sql = duck.load_sql(__file__, name)
+    # One query per slice of up to FACTS_SLICE_MONTHS: headcounts group by person and month, so one
+    # query over a 36-month backfill would hold every month's people at once (it ran out of a 1 GB
+    # DuckDB memory limit); slices keep memory flat whatever the range, at no cost in time.
+    slices = [periods[i : i + FACTS_SLICE_MONTHS] for i in range(0, len(periods), FACTS_SLICE_MONTHS)]
+    frame = pl.concat(
+        [con.sql(sql, params={**params, "first": part[0], "last": part[-1]}).pl() for part in slices]
+    )
     rows = write_periods(frame, lake.warehouse_table(name), periods)
     context.log.info(f"{name}: {sum(rows.values()):,} rows over {len(periods)} months")
     return dg.MaterializeResult(

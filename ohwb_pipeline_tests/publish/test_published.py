@@ -155,3 +155,15 @@ def test_a_broken_contract_publishes_nothing(tmp_path, monkeypatch):
     ]
     assert [e.asset_check_key.asset_key.to_user_string() for e in failed] == ["ics_indicators"]
     assert (tmp_path / "published/absence_benchmark/period=2024-01/part-0.parquet").exists()
+
+
+def test_facts_computed_in_slices_equal_one_query(small_pipeline, tmp_path, monkeypatch):
+    from ohwb_pipeline.absence import assets as absence_assets
+
+    ranged_root, _ = small_pipeline
+    monkeypatch.setattr(absence_assets, "FACTS_SLICE_MONTHS", 1)
+    synth_into(tmp_path, faults=10)
+    assert run_absence_job(tmp_path, tags=range_tags("2024-01", "2024-03")).success
+    for table in ["warehouse/absence_facts", "warehouse/workforce_facts", "published/ics_indicators"]:
+        a, b = read_table(ranged_root / table), read_table(tmp_path / table)
+        assert a.sort(pl.all()).equals(b.sort(pl.all())), table
