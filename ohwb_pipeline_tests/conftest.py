@@ -42,9 +42,7 @@ def materialize_reference(root: Path) -> None:
     assert dg.materialize(reference_assets, resources={"settings": OhwbSettings(data_dir=str(root))}).success
 
 
-def run_absence_job(
-    root: Path, monkeypatch: pytest.MonkeyPatch | None = None, **kwargs
-) -> dg.ExecuteInProcessResult:
+def run_absence_job(root: Path, **kwargs) -> dg.ExecuteInProcessResult:
     from ohwb_pipeline.definitions import defs
 
     job = defs.resolve_job_def("absence_monthly")

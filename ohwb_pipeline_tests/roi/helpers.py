@@ -10,7 +10,7 @@ from ohwb_pipeline.reference.assets import reference_assets
 from ohwb_pipeline.resources import OhwbSettings
 from ohwb_pipeline.roi.assets import roi_assets
 from ohwb_pipeline.synth.generate import month_starts
-from ohwb_pipeline_tests.conftest import read_table, write_partition
+from ohwb_pipeline_tests.conftest import write_partition
 
 REGISTER_HEADER = (
     "intervention_id,org_code,icb_code,name,category,target_reason_codes,start_month,end_month,annual_cost_gbp,"
@@ -89,6 +89,3 @@ def read_table_fy(table: Path) -> pl.DataFrame:
     return pl.read_parquet(table / "*" / "*.parquet", hive_partitioning=True).with_columns(
         pl.col("financial_year").cast(pl.Utf8)
     )
-
-
-__all__ = ["materialize_roi", "read_table", "roi_rows", "write_facts", "write_register"]
