@@ -66,6 +66,8 @@ def test_savings_cost_and_roi_arithmetic(trended):
     assert row["cost_gbp"] == 12000
     assert row["roi_ratio_central"] == pytest.approx(days * 190 / 12000)
     assert row["net_benefit_central"] == pytest.approx(days * 190 - 12000)
+    assert row["net_benefit_low"] == pytest.approx(days * 110 - 12000)
+    assert row["net_benefit_high"] == pytest.approx(days * 345 - 12000)
     assert row["total_savings_low"] <= row["total_savings_central"] <= row["total_savings_high"]
     assert row["status"] == "ok" and row["cost_basis"] == "reported"
     assert row["unit_cost_version"].startswith("sha256:")
