@@ -69,7 +69,8 @@ def run(args: argparse.Namespace) -> SynthSummary:
     )
     print(
         f"wrote {len(summary.months)} months x {len(summary.orgs)} trusts to {args.out}: "
-        f"{summary.staff_rows:,} staff-in-post rows, {summary.episode_rows:,} episodes"
+        f"{summary.staff_rows:,} staff-in-post rows, {summary.episode_rows:,} episodes, "
+        f"{summary.survey_rows:,} survey responses"
         + (f", faults {summary.faults}" if summary.faults else "")
         + f" in {summary.seconds:.1f}s"
     )

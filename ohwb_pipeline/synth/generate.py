@@ -15,10 +15,11 @@ from ohwb_pipeline.synth.episodes import draw_episodes, drop_overlaps
 from ohwb_pipeline.synth.faults import EPISODE_FAULTS, STAFF_FAULTS, inject
 from ohwb_pipeline.synth.population import org_rng, simulate_staff, staff_mix, trust_headcounts
 from ohwb_pipeline.synth.scenarios import Scenario, boost_rates, thin_episodes
+from ohwb_pipeline.synth.survey import question_model, respondents
 
 log = logging.getLogger("ohwb.synth")
 # Bump when the same settings would generate different files, so cached data is regenerated.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 
 @dataclass
@@ -35,6 +36,7 @@ class SynthConfig:
     scenarios: list[Scenario] = field(default_factory=list)
     faults: int = 0
     burn_in_months: int = 12
+    survey: bool = True
 
 
 @dataclass
@@ -43,6 +45,7 @@ class SynthSummary:
     orgs: list[str]
     staff_rows: int = 0
     episode_rows: int = 0
+    survey_rows: int = 0
     faults: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -116,6 +119,10 @@ def generate(cfg: SynthConfig) -> SynthSummary:
 
     sizes = trust_headcounts(organisations, cfg.seed)
     staff_parts, episode_parts = [], []
+    # The staff survey is fielded in the autumn: a year is surveyed when its October is generated.
+    survey_days = {m.year: (m - day0).days + 14 for m in out_months if m.month == 10 and cfg.survey}
+    survey_models = {year: question_model(ref, year) for year in survey_days}
+    survey_parts: dict[int, list[pl.DataFrame]] = {year: [] for year in survey_days}
     for org_code, org_name in chosen.select("org_code", "org_name").iter_rows():
         rng = org_rng(cfg.seed, org_code, 1)
         headcount = max(10, round(sizes[org_code] * cfg.size_overrides.get(org_code, cfg.size_factor)))
@@ -133,6 +140,17 @@ def generate(cfg: SynthConfig) -> SynthSummary:
             )
         episodes = drop_overlaps(episodes)
         staff_parts.append(_staff_frame(org_code, staff, groups))
+        for year, day in survey_days.items():
+            in_post = (staff["start"] <= day) & (staff["leave"] >= day)
+            survey_parts[year].append(
+                respondents(
+                    org_rng(cfg.seed, org_code, 100 + year),
+                    org_code,
+                    np.array(groups)[staff["group"][in_post]],
+                    survey_models[year],
+                    trust_level,
+                )
+            )
         episode_parts.append(_episode_frame(org_code, staff, episodes, groups, reasons))
 
     staff_all = pl.concat(staff_parts)
@@ -160,6 +178,12 @@ def generate(cfg: SynthConfig) -> SynthSummary:
             episode_month, cfg.out / "absence" / period, cfg, EPISODE_FAULTS, fault_rng, month, summary.faults
         )
         log.info("synth %s: %d staff rows, %d episodes", period, staff_month.height, episode_month.height)
+    for year, parts in survey_parts.items():
+        folder = cfg.out / "survey" / str(year)
+        folder.mkdir(parents=True, exist_ok=True)
+        for part in parts:
+            part.write_csv(folder / f"{part['org_code'][0] if part.height else 'empty'}.csv")
+            summary.survey_rows += part.height
     summary.seconds = time.perf_counter() - began
     return summary
 
