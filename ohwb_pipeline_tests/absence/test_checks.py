@@ -1,7 +1,3 @@
-import os
-import subprocess
-import sys
-
 import dagster as dg
 import polars as pl
 
@@ -65,23 +61,8 @@ def test_a_trust_jumping_beyond_3_sd_of_its_history_warns():
 
 
 def test_dagster_job_execute_runs_one_month_against_any_data_dir(tmp_path):
+    from benchmarks.cases import cli_run  # the same real-process run the benchmark times
+
     synth_into(tmp_path, orgs=["RJ1"], last_month="2024-01")
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    env = {**os.environ, "OHWB_DATA_DIR": str(tmp_path), "DAGSTER_HOME": str(home)}
-    command = [
-        sys.executable,
-        "-m",
-        "dagster",
-        "job",
-        "execute",
-        "-m",
-        "ohwb_pipeline.definitions",
-        "-j",
-        "absence_monthly",
-        "--tags",
-        '{"dagster/partition": "2024-01-01"}',
-    ]
-    done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
+    cli_run(tmp_path, "2024-01", "2024-01")  # raises with the process output if the run fails
     assert (tmp_path / "published/ics_indicators/period=2024-01/part-0.parquet").exists()
