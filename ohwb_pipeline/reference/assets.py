@@ -1,10 +1,16 @@
 """Reference tables as unpartitioned assets, each validated by its own pandera model."""
 
 import dagster as dg
+import polars as pl
 
 from ohwb_pipeline.lake import Lake
 from ohwb_pipeline.metadata import column_schema
-from ohwb_pipeline.reference.load import read_reference, validate_reference_csv, write_reference
+from ohwb_pipeline.reference.load import (
+    ReferenceDataError,
+    read_reference,
+    validate_reference_csv,
+    write_reference,
+)
 from ohwb_pipeline.reference.schemas import REFERENCE_CONTRACTS
 from ohwb_pipeline.resources import OhwbSettings
 
@@ -52,4 +58,34 @@ def staff_groups(settings: OhwbSettings) -> dg.MaterializeResult:
     return _publish(settings, "staff_groups")
 
 
-reference_assets = [icbs, organisations, absence_reasons, staff_groups]
+@dg.asset(group_name=GROUP, kinds={"polars", "parquet"})
+def survey_scales(settings: OhwbSettings) -> dg.MaterializeResult:
+    """NHS Staff Survey response codes and labels for each answer scale."""
+    return _publish(settings, "survey_scales")
+
+
+@dg.asset(group_name=GROUP, kinds={"polars", "parquet"}, deps=[survey_scales])
+def survey_questions(settings: OhwbSettings) -> dg.MaterializeResult:
+    """Survey questions, their scale and the answer codes that count towards each indicator.
+
+    Every question's scale must exist and every indicator code must be a code of that scale, so a
+    question added to the catalogue is checked before any survey is read with it.
+    """
+    scales = read_reference(Lake(settings.root), "survey_scales")
+    result = _publish(settings, "survey_questions", scale=scales["scale"].unique().to_list())
+    questions = read_reference(Lake(settings.root), "survey_questions")
+    codes = scales.group_by("scale").agg(pl.col("code"))
+    known = dict(codes.iter_rows())
+    bad = [
+        q
+        for q, scale, indicator in questions.select("question_id", "scale", "indicator_codes").iter_rows()
+        if not set(indicator.split(";")) <= set(known[scale])
+    ]
+    if bad:
+        raise ReferenceDataError(
+            f"survey_questions.csv: indicator codes not in the question's scale for {bad}"
+        )
+    return result
+
+
+reference_assets = [icbs, organisations, absence_reasons, staff_groups, survey_scales, survey_questions]

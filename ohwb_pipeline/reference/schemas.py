@@ -36,6 +36,27 @@ class StaffGroup(pa.DataFrameModel):
     is_medical: bool
 
 
+class SurveyQuestion(pa.DataFrameModel):
+    question_id: str = pa.Field(unique=True, str_matches=r"^q\d+[a-z]?$")
+    question_text: str
+    scale: str = pa.Field(description="a scale in survey_scales.csv")
+    indicator_codes: str = pa.Field(
+        str_matches=r"^\d+(;\d+)*$", description="answer codes counted by the indicator"
+    )
+    higher_is_better: bool
+    theme: str
+
+
+class SurveyScale(pa.DataFrameModel):
+    scale: str
+    code: str = pa.Field(str_matches=r"^\d+$")
+    label: str
+
+    @pa.dataframe_check(name="one_label_per_scale_code")
+    def one_label_per_scale_code(cls, data) -> pl.LazyFrame:
+        return data.lazyframe.select(~pl.struct("scale", "code").is_duplicated())
+
+
 def _contract(name: str, model: type[pa.DataFrameModel]) -> Contract:
     types = {
         "str": pl.Utf8,
@@ -53,4 +74,6 @@ REFERENCE_CONTRACTS: dict[str, Contract] = {
     "icbs": _contract("icbs", Icb),
     "absence_reasons": _contract("absence_reasons", AbsenceReason),
     "staff_groups": _contract("staff_groups", StaffGroup),
+    "survey_questions": _contract("survey_questions", SurveyQuestion),
+    "survey_scales": _contract("survey_scales", SurveyScale),
 }

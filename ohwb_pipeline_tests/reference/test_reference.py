@@ -24,6 +24,17 @@ def test_shipped_reference_data_validates(tmp_path):
     assert read_reference(lake, "icbs")["region_code"].n_unique() == 7
     assert read_reference(lake, "absence_reasons").height == 25
     assert read_reference(lake, "staff_groups")["is_medical"].dtype == pl.Boolean
+    assert read_reference(lake, "survey_questions").height == 8
+    assert read_reference(lake, "survey_scales")["scale"].n_unique() == 3
+
+
+def test_a_new_survey_question_needs_no_code_change(tmp_path):
+    local = tmp_path / "reference"
+    shutil.copytree(SHIPPED_REFERENCE, local)
+    with (local / "survey_questions.csv").open("a") as handle:
+        handle.write("q99z,A new question,agree5,4;5,true,other\n")
+    assert _materialize(tmp_path).success
+    assert "q99z" in read_reference(Lake(tmp_path), "survey_questions")["question_id"].to_list()
 
 
 @pytest.mark.parametrize(
@@ -34,6 +45,13 @@ def test_shipped_reference_data_validates(tmp_path):
         ("absence_reasons.csv", lambda t: t + "S77,Made up,not_a_group\n", "isin"),
         ("staff_groups.csv", lambda t: t + "Porters,Support,maybe\n", "not true or false"),
         ("icbs.csv", lambda t: t.replace("icb_name", "icb_title"), "missing required columns: icb_name"),
+        ("survey_questions.csv", lambda t: t + "q99z,New question,agree9,4;5,true,other\n", "in_reference"),
+        (
+            "survey_questions.csv",
+            lambda t: t + "q99z,New question,yesno,3,false,other\n",
+            "not in the question's scale",
+        ),
+        ("survey_scales.csv", lambda t: t + "yesno,1,Maybe\n", "one_label_per_scale_code"),
     ],
 )
 def test_a_bad_reference_file_fails_loudly(tmp_path, file, spoil, message):
