@@ -208,10 +208,9 @@ def _write_accepted(
     _write_pseudonymised(con, frame, contract, key, lake.warehouse_table(contract.name), period, "")
 
 
-def _write_quarantine(
-    con, lake: Lake, contract: Contract, period: str, quarantined: pl.DataFrame, key: bytes
-) -> None:
-    frame = quarantined.select(
+def quarantine_rows(quarantined: pl.DataFrame, contract: Contract) -> pl.DataFrame:
+    """The quarantine table's columns: where the row came from, why it failed, then its values as read."""
+    return quarantined.select(
         pl.col(SOURCE_FILE).alias("source_file"),
         pl.col(LINE_NUMBER).alias("line_number"),
         "check",
@@ -219,6 +218,12 @@ def _write_quarantine(
         "reason",
         *contract.columns,
     )
+
+
+def _write_quarantine(
+    con, lake: Lake, contract: Contract, period: str, quarantined: pl.DataFrame, key: bytes
+) -> None:
+    frame = quarantine_rows(quarantined, contract)
     # Raw identifiers never reach disk, not even in quarantine: the id is hashed like accepted rows.
     order = " ORDER BY source_file, line_number"
     _write_pseudonymised(con, frame, contract, key, lake.quarantine_table(contract.name), period, order)

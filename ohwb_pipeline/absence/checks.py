@@ -7,7 +7,6 @@ from ohwb_pipeline.metadata import markdown_preview
 
 COMPLETENESS = "completeness"
 RECONCILIATION = "reconciliation"
-PLAUSIBILITY = "plausibility"
 
 
 def ingest_check_specs(asset: str) -> list[dg.AssetCheckSpec]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandera.polars as pa
 import polars as pl
 
-from ohwb_pipeline.ingest import split_rows
+from ohwb_pipeline.ingest import quarantine_rows, split_rows
 from ohwb_pipeline.validation import LINE_NUMBER, ROW_ID, SOURCE_FILE, Contract, read_text_csv
 
 log = logging.getLogger("ohwb.roi")
@@ -66,12 +66,6 @@ def ingest_register(
         )
         .with_columns(pl.col("rows_accepted", "rows_quarantined").fill_null(0).cast(pl.Int64))
     )
-    quarantine = quarantined.select(
-        pl.col(SOURCE_FILE).alias("source_file"),
-        pl.col(LINE_NUMBER).alias("line_number"),
-        "check",
-        "column",
-        "reason",
-        *contract.columns,
+    return RegisterIngest(
+        accepted.select(list(contract.columns)), quarantine_rows(quarantined, contract), counts
     )
-    return RegisterIngest(accepted.select(list(contract.columns)), quarantine, counts)
