@@ -1,5 +1,6 @@
-"""Land one month of one extract: read, cast, validate, pseudonymise, then write accepted rows,
-quarantined rows and a per-file ingest log, each as an atomically replaced Parquet partition.
+"""Land one period (a month, or a survey year) of one extract: read, cast, validate, pseudonymise,
+then write accepted rows, quarantined rows and a per-file ingest log, each as an atomically replaced
+Parquet partition.
 """
 
 import logging
@@ -22,7 +23,7 @@ from ohwb_pipeline.validation import (
     SOURCE_FILE,
     Contract,
     cast_to_contract,
-    month_bounds,
+    period_bounds,
     read_text_csv,
     validation_failures,
 )
@@ -66,7 +67,7 @@ class MonthIngest:
 def _read_files(
     files: list[Path], lake: Lake, contract: Contract, period: str
 ) -> tuple[pl.DataFrame, list[dict]]:
-    start, end = month_bounds(period)
+    start, end = period_bounds(period)
     frames, file_rows = [], []
     for path in files:
         read = read_text_csv(path, contract)
@@ -152,7 +153,8 @@ def ingest_month(
     timer.lap("pseudonymise_and_write")
     _write_quarantine(con, lake, contract, period, quarantined, key)
     file_log = _file_log(file_rows, accepted, quarantined)
-    with replace_partition(lake.warehouse_table("ingest_log") / contract.name, period) as path:
+    log_root = lake.warehouse_table("ingest_log") / contract.name
+    with replace_partition(log_root, period, contract.partition_key) as path:
         file_log.write_parquet(path, compression="zstd")
     by_check = (
         quarantined.group_by("check", "column").len("rows").sort("rows", "check", descending=[True, False])
@@ -232,14 +234,15 @@ def _write_quarantine(
 def _write_pseudonymised(
     con, frame: pl.DataFrame, contract: Contract, key: bytes, table_root: Path, period: str, order_by: str
 ) -> None:
-    """Write `frame` as one partition, its identifier column replaced by the HMAC `employee_key`."""
+    """Write `frame` as one partition, its identifier column replaced by its HMAC (`contract.key_column`)."""
     columns = [
-        hmac_sql(c) + " AS employee_key" if c == contract.identifier else f'"{c}"' for c in frame.columns
+        f"{hmac_sql(c)} AS {contract.key_column}" if c == contract.identifier else f'"{c}"'
+        for c in frame.columns
     ]
     con.register("rows_to_write", frame)
     try:
         query = f"SELECT {', '.join(columns)} FROM rows_to_write{order_by}"
-        with replace_partition(table_root, period) as path:
+        with replace_partition(table_root, period, contract.partition_key) as path:
             con.sql(query, params=hmac_params(key)).write_parquet(str(path), compression="zstd")
     finally:
         con.unregister("rows_to_write")

@@ -43,10 +43,16 @@ class Contract:
     identifier: str | None = None
     frame_check_columns: dict[str, str] = field(default_factory=dict)
     optional: tuple[str, ...] = ()
+    partition_key: str = "period"
 
     @property
     def required(self) -> list[str]:
         return [c for c in self.columns if c not in self.optional]
+
+    @property
+    def key_column(self) -> str | None:
+        """The pseudonymised column that replaces the identifier on disk: employee_id -> employee_key."""
+        return self.identifier.removesuffix("_id") + "_key" if self.identifier else None
 
 
 @dataclass
@@ -156,6 +162,13 @@ def in_reference(column: str, values: list[str]) -> pa.Check:
         return data.lazyframe.select(pl.col(data.key).is_in(allowed).fill_null(True))
 
     return pa.Check(check, name=f"in_reference_{column}s")
+
+
+def period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a `YYYY-MM` month or a `YYYY` year."""
+    if len(period) == 4:
+        return dt.date(int(period), 1, 1), dt.date(int(period), 12, 31)
+    return month_bounds(period)
 
 
 def month_bounds(period: str) -> tuple[dt.date, dt.date]:

@@ -4,22 +4,19 @@ Every asset reads `context.partition_time_window`, so a backfill of any range is
 loops over the months (keeping memory flat), and the facts are one set of queries over the range.
 """
 
-import time
 from collections.abc import Iterator
 
 import dagster as dg
 import polars as pl
 
-from ohwb_pipeline import duck
-from ohwb_pipeline.absence import checks
+from ohwb_pipeline import duck, ingest_checks
 from ohwb_pipeline.absence.schemas import EPISODES, STAFF_IN_POST, schema_with_reference
-from ohwb_pipeline.ingest import ingest_month
+from ohwb_pipeline.ingest_asset import ingest_periods
 from ohwb_pipeline.lake import Lake, table_glob, write_periods
-from ohwb_pipeline.metadata import column_schema, markdown_preview
 from ohwb_pipeline.partitions import monthly_partitions, months_in_window, single_run
 from ohwb_pipeline.reference.assets import absence_reasons, organisations, staff_groups
 from ohwb_pipeline.reference.load import read_reference
-from ohwb_pipeline.resources import OhwbSettings, pseudo_key_from_env
+from ohwb_pipeline.resources import OhwbSettings
 from ohwb_pipeline.validation import Contract
 
 GROUP = "absence"
@@ -37,50 +34,8 @@ def _ingest(
     if "reason_code" in contract.columns:
         allowed["reason_code"] = read_reference(lake, "absence_reasons")["reason_code"].to_list()
     schema = schema_with_reference(contract, allowed)
-    key = pseudo_key_from_env()
-    con = duck.connect(settings)
-    logs, by_check, present, seconds = [], [], {}, {}
-    for period in months_in_window(context.partition_time_window):
-        began = time.perf_counter()
-        month = ingest_month(con, lake, contract, landing_name, period, schema, key)
-        logs.append(month.file_log.with_columns(pl.lit(period).alias("period")))
-        by_check.append(month.quarantine_by_check)
-        present[period] = set(month.file_log.filter(pl.col("status") != "unreadable")["org_code"])
-        for stage, spent in month.seconds.items():
-            seconds[stage] = seconds.get(stage, 0.0) + spent
-        context.log.info(
-            f"{contract.name} {period}: {month.file_log.height} files, {month.rows_read:,} rows read, "
-            f"{month.rows_accepted:,} accepted, {month.rows_quarantined:,} quarantined "
-            f"({time.perf_counter() - began:.1f}s)"
-        )
-    file_log = pl.concat(logs)
-    accepted, quarantined = int(file_log["rows_accepted"].sum()), int(file_log["rows_quarantined"].sum())
-    expected = {p.stem for p in (lake.landing / landing_name).glob("*/*.csv")}
-    yield checks.reconciliation(file_log, accepted, quarantined)
-    yield checks.completeness(expected, present)
-    quarantine = (
-        pl.concat(by_check)
-        .group_by("check", "column")
-        .agg(pl.col("rows").sum())
-        .sort("rows", descending=True)
-    )
-    unreadable = file_log.filter(pl.col("status") == "unreadable").select("period", "source_file", "error")
-    yield dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": accepted,
-            "dagster/column_schema": column_schema(schema),
-            "months": len(present),
-            "files": file_log.height,
-            "rows_read": int(file_log["rows_read"].sum()),
-            "rows_accepted": accepted,
-            "rows_quarantined": quarantined,
-            "unreadable_files": unreadable.height,
-            "quarantine_by_check": markdown_preview(quarantine, rows=30),
-            "unreadable": markdown_preview(unreadable, rows=30),
-            "path": str(lake.warehouse_table(contract.name)),
-            **{f"seconds_{stage}": round(spent, 3) for stage, spent in seconds.items()},
-        }
-    )
+    periods = months_in_window(context.partition_time_window)
+    yield from ingest_periods(context, settings, contract, landing_name, periods, schema)
 
 
 @dg.asset(
@@ -88,7 +43,7 @@ def _ingest(
     backfill_policy=single_run,
     group_name=GROUP,
     deps=[organisations, staff_groups, absence_reasons],
-    check_specs=checks.ingest_check_specs("absence_episodes"),
+    check_specs=ingest_checks.ingest_check_specs("absence_episodes"),
     kinds={"pandera", "duckdb", "parquet"},
 )
 def absence_episodes(context: dg.AssetExecutionContext, settings: OhwbSettings):
@@ -101,7 +56,7 @@ def absence_episodes(context: dg.AssetExecutionContext, settings: OhwbSettings):
     backfill_policy=single_run,
     group_name=GROUP,
     deps=[organisations, staff_groups],
-    check_specs=checks.ingest_check_specs("staff_in_post"),
+    check_specs=ingest_checks.ingest_check_specs("staff_in_post"),
     kinds={"pandera", "duckdb", "parquet"},
 )
 def staff_in_post(context: dg.AssetExecutionContext, settings: OhwbSettings):

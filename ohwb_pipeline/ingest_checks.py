@@ -1,4 +1,5 @@
-"""Asset-check results for the absence domain. The assets call these and yield what they return."""
+"""Asset checks shared by every extract ingest (absence, staff in post, survey).
+The assets yield what these return."""
 
 import dagster as dg
 import polars as pl
