@@ -2,10 +2,19 @@
 
 import dagster as dg
 
-from ohwb_pipeline import resources
+from ohwb_pipeline import landing_sensor, resources
 from ohwb_pipeline.absence import definitions as absence
 from ohwb_pipeline.publish import definitions as publish
 from ohwb_pipeline.reference import definitions as reference
 from ohwb_pipeline.roi import definitions as roi
+from ohwb_pipeline.survey import definitions as survey
 
-defs = dg.Definitions.merge(resources.defs(), reference.defs(), absence.defs(), publish.defs(), roi.defs())
+defs = dg.Definitions.merge(
+    resources.defs(),
+    reference.defs(),
+    absence.defs(),
+    publish.defs(),
+    roi.defs(),
+    survey.defs(),
+    dg.Definitions(sensors=[landing_sensor.landing_sensor]),
+)

@@ -25,3 +25,8 @@ def shift_month(period: str, months: int) -> str:
     year, month = int(period[:4]), int(period[5:7])
     index = year * 12 + month - 1 + months
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def years_in_window(window: dg.TimeWindow) -> list[str]:
+    """`YYYY` for every survey year in a partition time window."""
+    return [str(year) for year in range(window.start.year, window.end.year)]

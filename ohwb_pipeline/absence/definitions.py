@@ -1,7 +1,7 @@
 import dagster as dg
 
 from ohwb_pipeline.absence.assets import absence_assets
-from ohwb_pipeline.absence.automation import absence_landing_sensor, absence_monthly, absence_monthly_schedule
+from ohwb_pipeline.absence.automation import absence_monthly, absence_monthly_schedule
 
 
 def defs() -> dg.Definitions:
@@ -9,5 +9,4 @@ def defs() -> dg.Definitions:
         assets=absence_assets,
         jobs=[absence_monthly],
         schedules=[absence_monthly_schedule],
-        sensors=[absence_landing_sensor],
     )

@@ -33,18 +33,26 @@ class ContractViolation(Exception):
     """The table breaks its published contract, so nothing was published."""
 
 
-def contract_check(frame: pl.DataFrame, model: type[pa.DataFrameModel], version: str) -> dg.AssetCheckResult:
-    try:
-        model.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as errors:
-        cases = errors.failure_cases.select("column", "check").group_by("column", "check").len()
+def contract_check(
+    frames: list[pl.DataFrame], model: type[pa.DataFrameModel], version: str
+) -> dg.AssetCheckResult:
+    """Every frame (the whole table, or each partition) must satisfy the contract."""
+    rows = sum(f.height for f in frames)
+    failures = []
+    for frame in frames:
+        try:
+            model.validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as errors:
+            failures.append(errors.failure_cases.select("column", "check"))
+    if failures:
+        cases = pl.concat(failures).group_by("column", "check").len()
         return dg.AssetCheckResult(
             check_name=CONTRACT,
             passed=False,
-            metadata={"schema_version": version, "failures": markdown_preview(cases), "rows": frame.height},
+            metadata={"schema_version": version, "failures": markdown_preview(cases), "rows": rows},
         )
     return dg.AssetCheckResult(
-        check_name=CONTRACT, passed=True, metadata={"schema_version": version, "rows": frame.height}
+        check_name=CONTRACT, passed=True, metadata={"schema_version": version, "rows": rows}
     )
 
 

@@ -1,0 +1,248 @@
+"""Yearly NHS Staff Survey assets: validated responses, suppressed indicators, and the ICS scorecard.
+
+Partitions are survey years (`2023-01-01` is the survey fielded in autumn 2023). Every asset reads
+`context.partition_time_window`, so a backfill of several years is one run.
+"""
+
+import dagster as dg
+import polars as pl
+
+from ohwb_pipeline import duck, ingest_checks
+from ohwb_pipeline.absence.assets import workforce_facts
+from ohwb_pipeline.ingest_asset import ingest_periods
+from ohwb_pipeline.lake import Lake, existing_partitions, partition_file, table_glob
+from ohwb_pipeline.metadata import markdown_preview
+from ohwb_pipeline.partitions import single_run, yearly_survey_partitions, years_in_window
+from ohwb_pipeline.publish import checks as publish_checks
+from ohwb_pipeline.publish.assets import ics_indicators, publish
+from ohwb_pipeline.reference.assets import icbs, organisations, staff_groups, survey_questions, survey_scales
+from ohwb_pipeline.reference.load import read_reference
+from ohwb_pipeline.resources import OhwbSettings
+from ohwb_pipeline.survey import checks
+from ohwb_pipeline.survey.contracts import CONTRACTS
+from ohwb_pipeline.survey.schemas import response_contract, response_schema
+from ohwb_pipeline.survey.suppression import ALL_GROUPS, suppress
+
+GROUP = "survey"
+WEIGHTING_MONTH = 10  # the survey is fielded in the autumn; October's staff in post are the weights
+
+
+@dg.asset(
+    partitions_def=yearly_survey_partitions,
+    backfill_policy=single_run,
+    group_name=GROUP,
+    deps=[organisations, staff_groups, survey_questions, survey_scales],
+    check_specs=ingest_checks.ingest_check_specs("survey_responses"),
+    kinds={"pandera", "duckdb", "parquet"},
+)
+def survey_responses(context: dg.AssetExecutionContext, settings: OhwbSettings):
+    """Staff survey responses from `landing/survey/<YYYY>/<ORG>.csv`, validated against the question
+    catalogue, with respondent ids pseudonymised."""
+    lake = Lake(settings.root)
+    questions = read_reference(lake, "survey_questions")
+    allowed = {
+        "org_code": read_reference(lake, "organisations")["org_code"].to_list(),
+        "staff_group": read_reference(lake, "staff_groups")["staff_group"].to_list(),
+    }
+    schema = response_schema(questions, read_reference(lake, "survey_scales"), allowed)
+    years = years_in_window(context.partition_time_window)
+    yield from ingest_periods(context, settings, response_contract(questions), "survey", years, schema)
+
+
+def weighting_period(available: list[str], year: str) -> str | None:
+    """The staff-in-post month nearest the survey's October (the later one on a tie), within a year of it."""
+    target = int(year) * 12 + WEIGHTING_MONTH - 1
+
+    def distance(period: str) -> tuple[int, int]:
+        index = int(period[:4]) * 12 + int(period[5:7]) - 1
+        return abs(index - target), -index
+
+    near = [p for p in available if distance(p)[0] <= 12]
+    return min(near, key=distance) if near else None
+
+
+def _weights(lake: Lake, period: str | None) -> pl.DataFrame:
+    table = lake.warehouse_table("workforce_facts")
+    if period is None:
+        return pl.DataFrame(schema={"org_code": pl.Utf8, "staff_group": pl.Utf8, "headcount": pl.Int64})
+    return pl.read_parquet(partition_file(table, period)).select("org_code", "staff_group", "headcount")
+
+
+def indicators_for_year(settings: OhwbSettings, year: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(published rows for the year, unsuppressed England All-staff-groups n_valid per question)."""
+    lake = Lake(settings.root)
+    con = duck.connect(settings)
+    inputs = {
+        "organisations": str(lake.reference_table("organisations")),
+        "icbs": str(lake.reference_table("icbs")),
+        "survey_questions": str(lake.reference_table("survey_questions")),
+        "year": year,
+    }
+    responses = table_glob(lake.warehouse_table("survey_responses"))
+    cells = con.sql(duck.load_sql(__file__, "survey_cells"), params={**inputs, "responses": responses}).pl()
+    flagged = pl.concat(
+        [
+            block.with_columns(suppress(block))
+            for _, block in cells.group_by("question_id", maintain_order=True)
+        ]
+        or [cells.with_columns(pl.lit(False).alias("suppressed"))]
+    )
+    period = weighting_period(existing_partitions(lake.warehouse_table("workforce_facts")), year)
+    con.register("cells", flagged)
+    con.register("weights", _weights(lake, period))
+    rows = con.sql(
+        duck.load_sql(__file__, "survey_indicators"), params={**inputs, "weighting_period": period}
+    ).pl()
+    totals = cells.filter(pl.col("level") == "england", pl.col("staff_group") == ALL_GROUPS).select(
+        pl.lit(year).alias("year"), "question_id", pl.col("n_valid").alias("n")
+    )
+    return rows, totals
+
+
+def _answers_in_responses(settings: OhwbSettings, years: list[str], questions: list[str]) -> pl.DataFrame:
+    table = Lake(settings.root).warehouse_table("survey_responses")
+    parts = []
+    for year in years:
+        path = partition_file(table, year, "year")
+        if not path.exists():
+            continue
+        responses = pl.scan_parquet(path)
+        present = [q for q in questions if q in responses.collect_schema().names()]
+        counts = responses.select(pl.col(present).count()).collect()
+        parts.append(
+            counts.unpivot(variable_name="question_id", value_name="n").with_columns(
+                pl.lit(year).alias("year"), pl.col("n").cast(pl.Int64)
+            )
+        )
+    empty = pl.DataFrame(schema={"question_id": pl.Utf8, "n": pl.Int64, "year": pl.Utf8})
+    return pl.concat([empty, *parts]).filter(pl.col("n") > 0).select("year", "question_id", "n")
+
+
+def _previous_year(settings: OhwbSettings, years: list[str]) -> pl.DataFrame:
+    table = Lake(settings.root).published_table("survey_indicators")
+    before = str(int(years[0]) - 1)
+    path = partition_file(table, before, "year")
+    columns = ["level", "area_code", "staff_group", "question_id", "pct"]
+    if not path.exists():
+        return pl.DataFrame(
+            schema={"year": pl.Utf8, **dict.fromkeys(columns[:-1], pl.Utf8), "pct": pl.Float64}
+        )
+    return pl.read_parquet(path).select(pl.lit(before).alias("year"), *columns)
+
+
+@dg.asset(
+    partitions_def=yearly_survey_partitions,
+    backfill_policy=single_run,
+    group_name=GROUP,
+    deps=[survey_responses, organisations, icbs, survey_questions, workforce_facts],
+    check_specs=[publish_checks.contract_spec("survey_indicators"), *checks.specs("survey_indicators")],
+    kinds={"duckdb", "parquet"},
+)
+def survey_indicators(context: dg.AssetExecutionContext, settings: OhwbSettings):
+    """% of valid answers in each question's indicator codes, per year x level x area x staff group,
+    with leak-proof small-number suppression and a staff-mix weighted value next to the pooled one."""
+    years = years_in_window(context.partition_time_window)
+    parts, totals = [], []
+    for year in years:
+        rows, england = indicators_for_year(settings, year)
+        parts.append(rows)
+        totals.append(england)
+        weighting = rows["weighting_period"][0] if rows.height else None
+        if rows.height and weighting is None:
+            context.log.warning(f"survey {year}: no staff in post near October {year}; pct_weighted is null")
+        context.log.info(
+            f"survey {year}: {rows.height:,} cells, {int(rows['suppressed'].sum()):,} suppressed, "
+            f"weights from {weighting}"
+        )
+    frame = pl.concat(parts)
+    leak = checks.no_recoverable_cells(frame)
+    yield leak
+    if not leak.passed:
+        raise checks.SuppressionLeak("a suppressed survey cell is recoverable; nothing was published")
+    questions = read_reference(Lake(settings.root), "survey_questions")["question_id"].to_list()
+    reconciled = checks.responses_reconcile(
+        pl.concat(totals), _answers_in_responses(settings, years, questions)
+    )
+    yield reconciled
+    if not reconciled.passed:
+        raise checks.CountsDoNotReconcile(
+            "survey counts do not match the accepted responses; nothing was published"
+        )
+    headline = frame.filter(pl.col("level") == "england", pl.col("staff_group") == ALL_GROUPS).select(
+        "year", "question_id", "n_valid", "pct", "pct_weighted"
+    )
+    extra = {
+        "suppressed_cells": int(frame["suppressed"].sum()),
+        "england_all_staff_groups": markdown_preview(headline, rows=60),
+    }
+    yield from publish(
+        context,
+        settings,
+        "survey_indicators",
+        frame,
+        years,
+        extra,
+        contract=CONTRACTS["survey_indicators"],
+        key="year",
+        check_each_partition=True,
+    )
+    current = frame.select("year", "level", "area_code", "staff_group", "question_id", "pct")
+    yield checks.year_on_year(current, pl.concat([_previous_year(settings, years), current]))
+
+
+@dg.asset(
+    partitions_def=yearly_survey_partitions,
+    backfill_policy=single_run,
+    group_name=GROUP,
+    deps=[survey_indicators, ics_indicators],
+    check_specs=[publish_checks.contract_spec("ics_wellbeing_scorecard")],
+    kinds={"duckdb", "parquet"},
+)
+def ics_wellbeing_scorecard(context: dg.AssetExecutionContext, settings: OhwbSettings):
+    """Each ICB's survey indicators next to its absence indicators for the same financial year."""
+    lake = Lake(settings.root)
+    years = years_in_window(context.partition_time_window)
+    ics_table = lake.published_table("ics_indicators")
+    if existing_partitions(ics_table):
+        ics_rows = pl.read_parquet(table_glob(ics_table), hive_partitioning=True).with_columns(
+            pl.col("period").cast(pl.Utf8)
+        )
+    else:
+        context.log.warning("ics_indicators is not published yet: the scorecard's absence columns are null")
+        ics_rows = pl.DataFrame(
+            schema={
+                "period": pl.Utf8,
+                "level": pl.Utf8,
+                "area_code": pl.Utf8,
+                "indicator": pl.Utf8,
+                "numerator": pl.Float64,
+                "denominator": pl.Float64,
+                "value": pl.Float64,
+            }
+        )
+    con = duck.connect(settings)
+    con.register("ics_rows", ics_rows)
+    params = {
+        "survey_indicators": table_glob(lake.published_table("survey_indicators")),
+        "first": years[0],
+        "last": years[-1],
+    }
+    frame = con.sql(duck.load_sql(__file__, "ics_wellbeing_scorecard"), params=params).pl()
+    preview = frame.sort("year", "work_stress_pct", descending=[False, True]).select(
+        "year", "area_name", "mental_health_absence_rate", "work_stress_pct", "absence_months"
+    )
+    extra = {"preview": markdown_preview(preview, rows=50)}
+    yield from publish(
+        context,
+        settings,
+        "ics_wellbeing_scorecard",
+        frame,
+        years,
+        extra,
+        contract=CONTRACTS["ics_wellbeing_scorecard"],
+        key="year",
+        check_each_partition=True,
+    )
+
+
+survey_assets = [survey_responses, survey_indicators, ics_wellbeing_scorecard]
