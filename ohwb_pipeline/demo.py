@@ -34,7 +34,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--size-factor", type=float, default=0.1, help="trust size scale (default 0.1; MFT runs at 1.0)"
     )
     p.add_argument(
-        "--faults", type=int, default=5, help="bad rows injected per extract per month (default 5)"
+        "--faults",
+        type=int,
+        default=5,
+        help="bad rows injected per extract per month and per survey year (default 5)",
     )
     p.add_argument("--from", dest="first", default=DEMO_FIRST)
     p.add_argument("--to", dest="last", default=DEMO_LAST)

@@ -19,6 +19,9 @@ def test_definitions_load_and_validate():
         "absence_benchmark",
         "absence_by_reason",
         "ics_indicators",
+        "survey_responses",
+        "survey_indicators",
+        "ics_wellbeing_scorecard",
     } <= keys
 
 
@@ -33,4 +36,12 @@ def test_every_partitioned_asset_backfills_in_a_single_run():
 def test_absence_monthly_job_schedule_and_sensor_are_registered():
     assert defs.resolve_job_def("absence_monthly") is not None
     assert defs.get_schedule_def("absence_monthly_schedule").job_name == "absence_monthly"
-    assert defs.get_sensor_def("absence_landing_sensor").job_name == "absence_monthly"
+    sensor = defs.get_sensor_def("landing_sensor")
+    assert {job.name for job in sensor.jobs} == {"absence_monthly", "survey_yearly"}
+
+
+def test_survey_yearly_job_and_march_schedule_are_registered():
+    assert defs.resolve_job_def("survey_yearly") is not None
+    schedule = defs.get_schedule_def("survey_yearly_schedule")
+    assert schedule.job_name == "survey_yearly"
+    assert schedule.cron_schedule == "0 6 1 3 *"

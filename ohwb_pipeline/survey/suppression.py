@@ -8,9 +8,11 @@ subtraction, so suppression runs in three steps, per survey year and question, u
 1. primary: every cell with fewer than `MIN_VALID` valid answers, at any level;
 2. complementary: in every sum whose total is published, the suppressed parts must be at least two,
    and their combined answers must not be all-or-none (0% or 100% would reveal each part's value);
-   otherwise the published part with the fewest answers is suppressed too (the total, if none is left);
+   otherwise the published part with the fewest answers is suppressed too (the total, if none is left).
+   A suppressed total needs at least one suppressed part, or the parts add up to it;
 3. audit: the sums are solved as a linear system in the suppressed cells; any cell the system
-   determines (possible when sums chain across staff groups and areas) gets one more complement.
+   determines (possible when sums chain across staff groups and areas) gets one more complement, in
+   the nearest sum that still has a published cell.
 
 Counting is SQL; this step is Python because it iterates to a fixed point and solves a linear system.
 """
@@ -62,8 +64,12 @@ def suppress(cells: pl.DataFrame) -> pl.Series:
         determined = recoverable(relations, hidden)
         if not determined.size:
             return pl.Series("suppressed", hidden)
-        for cell in determined:
-            _hide_one_more(cell, relations, hidden, n_valid)
+        members = _membership(relations, len(hidden))
+        # The first fix always finds a published cell: a pinned cell's sums can't all be hidden,
+        # since the true counts (all >= 1) then solve them as well as all-zeros do. Later fixes in
+        # the same pass may find a cell already freed by an earlier one, and skip it.
+        if not any([_hide_nearest(int(c), relations, members, hidden, n_valid) for c in determined]):
+            raise AssertionError(f"cells {determined.tolist()} are determined but cannot be protected")
 
 
 def _complement_once(
@@ -71,9 +77,12 @@ def _complement_once(
 ) -> bool:
     changed = False
     for total, parts in relations:
-        if hidden[total]:
-            continue
         shut = parts[hidden[parts]]
+        if hidden[total]:
+            if not shut.size:  # a hidden total whose parts are all published is their sum
+                hidden[parts[np.argmin(n_valid[parts])]] = True
+                changed = True
+            continue
         if not shut.size:
             continue
         yes, valid = n_indicator[shut].sum(), n_valid[shut].sum()
@@ -111,15 +120,39 @@ def recoverable(relations: list[tuple[int, np.ndarray]], hidden: np.ndarray) -> 
     return unknown[pinned]
 
 
-def _hide_one_more(cell: int, relations: list[tuple[int, np.ndarray]], hidden: np.ndarray, n_valid) -> None:
-    """Hide the smallest published part of a sum around `cell` (as its total or one of its parts);
-    failing that, the published total of a sum it is part of."""
-    around = [(total, parts) for total, parts in relations if total == cell or cell in parts]
-    candidates = np.array([p for _, parts in around for p in parts if not hidden[p]], dtype=np.int64)
-    if candidates.size:
-        hidden[candidates[np.argmin(n_valid[candidates])]] = True
-        return
-    totals = [total for total, _ in around if not hidden[total]]
-    if not totals:
-        raise AssertionError(f"cell {cell} is determined but every sum around it is already suppressed")
-    hidden[totals[0]] = True
+def _membership(relations: list[tuple[int, np.ndarray]], cells: int) -> list[list[int]]:
+    """For each cell, the indices of the sums it belongs to (as total or part)."""
+    members: list[list[int]] = [[] for _ in range(cells)]
+    for r, (total, parts) in enumerate(relations):
+        for cell in (total, *parts.tolist()):
+            members[cell].append(r)
+    return members
+
+
+def _hide_nearest(
+    cell: int,
+    relations: list[tuple[int, np.ndarray]],
+    members: list[list[int]],
+    hidden: np.ndarray,
+    n_valid: np.ndarray,
+) -> bool:
+    """Hide one more published cell in the sums nearest to a pinned `cell`: the smallest published
+    part there, else a published total. Sums are searched outwards through hidden cells, because a
+    cell can be pinned through a chain of hidden neighbours."""
+    seen_cells, seen_sums, frontier = {cell}, set(), [cell]
+    while frontier:
+        ring = sorted({r for c in frontier for r in members[c]} - seen_sums)
+        seen_sums.update(ring)
+        open_parts = [p for r in ring for p in relations[r][1].tolist() if not hidden[p]]
+        if open_parts:
+            hidden[min(open_parts, key=lambda p: (n_valid[p], p))] = True
+            return True
+        open_totals = [relations[r][0] for r in ring if not hidden[relations[r][0]]]
+        if open_totals:
+            hidden[min(open_totals)] = True
+            return True
+        frontier = [
+            c for r in ring for c in (relations[r][0], *relations[r][1].tolist()) if c not in seen_cells
+        ]
+        seen_cells.update(frontier)
+    return False

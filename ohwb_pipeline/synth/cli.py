@@ -33,7 +33,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seed", type=int, default=20210401)
     p.add_argument("--scenarios", type=Path, help="CSV: org_code,reason_codes,start_month,rate_multiplier")
-    p.add_argument("--faults", type=int, default=0, help="bad rows to inject per extract per month")
+    p.add_argument(
+        "--faults", type=int, default=0, help="bad rows to inject per extract per month, and per survey year"
+    )
     p.add_argument("--reference-dir", type=Path, default=SHIPPED_REFERENCE)
     p.set_defaults(func=run)
 

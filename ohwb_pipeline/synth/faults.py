@@ -20,6 +20,13 @@ EPISODE_FAULTS = [
     "date_not_iso",
 ]
 STAFF_FAULTS = [f for f in EPISODE_FAULTS if f != "unknown_reason"]
+SURVEY_FAULTS = [
+    "unknown_org",
+    "answer_out_of_scale",
+    "duplicate_row",
+    "blank_required",
+    "answer_not_a_number",
+]
 
 
 def _spoil(row: dict, kind: str, month_start: dt.date) -> dict:
@@ -43,6 +50,9 @@ def _spoil(row: dict, kind: str, month_start: dt.date) -> dict:
         row["staff_group"] = ""
     elif kind == "fte_not_a_number":
         row["fte"] = "1,0"
+    elif kind in ("answer_out_of_scale", "answer_not_a_number"):
+        first_question = next(k for k in row if k.startswith("q"))
+        row[first_question] = "7" if kind == "answer_out_of_scale" else "Agree"
     elif kind == "date_not_iso":
         row["start_date"] = dt.date.fromisoformat(row["start_date"]).strftime("%d/%m/%Y")
     return row

@@ -12,14 +12,14 @@ import polars as pl
 
 from ohwb_pipeline.synth import calibration as cal
 from ohwb_pipeline.synth.episodes import draw_episodes, drop_overlaps
-from ohwb_pipeline.synth.faults import EPISODE_FAULTS, STAFF_FAULTS, inject
+from ohwb_pipeline.synth.faults import EPISODE_FAULTS, STAFF_FAULTS, SURVEY_FAULTS, inject
 from ohwb_pipeline.synth.population import org_rng, simulate_staff, staff_mix, trust_headcounts
 from ohwb_pipeline.synth.scenarios import Scenario, boost_rates, thin_episodes
 from ohwb_pipeline.synth.survey import question_model, respondents
 
 log = logging.getLogger("ohwb.synth")
 # Bump when the same settings would generate different files, so cached data is regenerated.
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 
 
 @dataclass
@@ -178,11 +178,17 @@ def generate(cfg: SynthConfig) -> SynthSummary:
             episode_month, cfg.out / "absence" / period, cfg, EPISODE_FAULTS, fault_rng, month, summary.faults
         )
         log.info("synth %s: %d staff rows, %d episodes", period, staff_month.height, episode_month.height)
+    survey_fault_rng = np.random.default_rng([cfg.seed, 98])
     for year, parts in survey_parts.items():
         folder = cfg.out / "survey" / str(year)
         folder.mkdir(parents=True, exist_ok=True)
-        for part in parts:
-            part.write_csv(folder / f"{part['org_code'][0] if part.height else 'empty'}.csv")
+        files = {org: part for org, part in zip(chosen["org_code"], parts, strict=True)}
+        if cfg.faults:
+            counts = inject(files, cfg.faults, SURVEY_FAULTS, survey_fault_rng, dt.date(year, 10, 1))
+            for kind, count in counts.items():
+                summary.faults[f"survey_{kind}"] = summary.faults.get(f"survey_{kind}", 0) + count
+        for org, part in files.items():
+            part.write_csv(folder / f"{org}.csv")
             summary.survey_rows += part.height
     summary.seconds = time.perf_counter() - began
     return summary

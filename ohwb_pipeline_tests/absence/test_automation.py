@@ -11,7 +11,7 @@ from ohwb_pipeline_tests.conftest import synth_into
 
 def _tick(monkeypatch, root, cursor=None):
     monkeypatch.setenv("OHWB_DATA_DIR", str(root))
-    sensor = defs.get_sensor_def("absence_landing_sensor")
+    sensor = defs.get_sensor_def("landing_sensor")
     context = dg.build_sensor_context(cursor=cursor, definitions=defs)
     result = sensor.evaluate_tick(context)
     return result.run_requests, result.cursor
