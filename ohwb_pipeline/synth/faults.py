@@ -31,6 +31,9 @@ SURVEY_FAULTS = [
 
 def _spoil(row: dict, kind: str, month_start: dt.date) -> dict:
     row = dict(row)
+    if "respondent_id" in row:
+        # A spoiled survey row is another respondent's; reusing the id would also fail the copied row.
+        row["respondent_id"] = f"{row['respondent_id']}F"
     if kind == "unknown_org":
         row["org_code"] = "ZZZ99"
     elif kind == "unknown_reason":
