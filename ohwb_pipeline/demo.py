@@ -1,5 +1,6 @@
-"""`ohwb demo` (what `make run` does): generate the demo landing data, materialise the whole absence
-pipeline through Dagster as one single-run backfill, and print a short summary."""
+"""`ohwb demo` (what `make run` does): generate the demo landing data, materialise the whole pipeline
+through Dagster (absence months and survey years each as one single-run backfill, then ROI), and
+print a short summary."""
 
 import argparse
 import json
@@ -14,7 +15,7 @@ import polars as pl
 
 from ohwb_pipeline.duck import load_sql
 from ohwb_pipeline.lake import Lake
-from ohwb_pipeline.resources import SHIPPED_REFERENCE, data_dir_from_env
+from ohwb_pipeline.resources import SHIPPED_REFERENCE, OhwbSettings, data_dir_from_env
 from ohwb_pipeline.roi.report import print_roi
 from ohwb_pipeline.synth.generate import GENERATOR_VERSION, SynthConfig, generate
 from ohwb_pipeline.synth.scenarios import read_scenarios
@@ -51,11 +52,22 @@ def run(args: argparse.Namespace) -> None:
     result = _materialise("absence_monthly", f"{args.first}-01", f"{args.last}-01")
     if not result.success:
         raise SystemExit("the absence pipeline run failed; see the log above")
+    years = survey_years(args.first, args.last)
+    survey = _materialise("survey_yearly", f"{years[0]}-01-01", f"{years[-1]}-01-01") if years else None
+    if survey is not None and not survey.success:
+        raise SystemExit("the survey pipeline run failed; see the log above")
     roi = _materialise("roi_refresh")
     if not roi.success:
         raise SystemExit("the ROI run failed; see the log above")
     _print_summary(lake, result, time.perf_counter() - began)
+    if survey is not None:
+        _print_survey(lake, survey)
     print_roi(lake)
+
+
+def survey_years(first: str, last: str) -> list[int]:
+    """Years whose October (survey fieldwork) falls within the demo months, as the generator writes."""
+    return [y for y in range(int(first[:4]), int(last[:4]) + 1) if first <= f"{y}-10" <= last]
 
 
 def _land_demo_data(lake: Lake, args: argparse.Namespace) -> None:
@@ -111,7 +123,14 @@ def _materialise(
 
 
 def _print_summary(lake: Lake, result: dg.ExecuteInProcessResult, seconds: float) -> None:
-    logs = pl.read_parquet(lake.warehouse / "ingest_log" / "*" / "*" / "*.parquet", hive_partitioning=True)
+    logs = pl.concat(
+        [
+            pl.read_parquet(
+                lake.warehouse / "ingest_log" / extract / "*" / "*.parquet", hive_partitioning=True
+            )
+            for extract in ("absence_episodes", "staff_in_post")
+        ]
+    )
     logs = logs.with_columns(pl.col("source_file").str.split("/").list.get(1).alias("extract"))
     counts = (
         logs.group_by("extract")
@@ -143,3 +162,38 @@ def _print_summary(lake: Lake, result: dg.ExecuteInProcessResult, seconds: float
     print(f"manifest: {lake.manifest_path}")
     print(f"quarantined rows: {lake.warehouse / 'quarantine'}")
     print("explore: make ui   (Dagster UI at http://127.0.0.1:3000)")
+
+
+def _print_survey(lake: Lake, result: dg.ExecuteInProcessResult) -> None:
+    logs = pl.read_parquet(
+        lake.warehouse / "ingest_log" / "survey_responses" / "*" / "*.parquet", hive_partitioning=True
+    )
+    headline = duckdb.sql(
+        load_sql(__file__, "survey_vs_national"),
+        params={
+            "survey_indicators": str(lake.published_table("survey_indicators") / "*" / "*.parquet"),
+            "survey_questions": str(lake.reference_table("survey_questions")),
+            "survey_scales": str(lake.reference_table("survey_scales")),
+            "national": str(
+                OhwbSettings(data_dir=str(lake.root)).reference_dir / "national_survey_distribution.csv"
+            ),
+        },
+    ).pl()
+    failed_checks = [
+        e.asset_check_key.to_user_string() for e in result.get_asset_check_evaluations() if not e.passed
+    ]
+    print("\n=== OHWB demo: NHS Staff Survey ===")
+    print(
+        f"{logs['year'].n_unique()} survey years, {logs['org_code'].n_unique()} trusts: "
+        f"{int(logs['rows_accepted'].sum()):,} responses accepted, "
+        f"{int(logs['rows_quarantined'].sum()):,} quarantined"
+    )
+    print("England, All staff groups: % in the indicator codes (pooled, staff-mix weighted) and the real")
+    print("national figure from data/reference/national_survey_distribution.csv (it has no q11c):")
+    with pl.Config(
+        tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True, tbl_width_chars=120, tbl_rows=20
+    ):
+        print(headline)
+    print(f"checks that warned or failed: {', '.join(failed_checks) or 'none'}")
+    print("published Parquet (survey_indicators, ics_wellbeing_scorecard):")
+    print(f"  {lake.published}/<table>/year=YYYY/part-0.parquet")
