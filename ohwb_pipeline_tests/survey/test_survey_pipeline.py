@@ -8,6 +8,9 @@ import polars as pl
 import pytest
 
 from ohwb_pipeline.definitions import defs
+from ohwb_pipeline.reference.assets import reference_assets
+from ohwb_pipeline.resources import OhwbSettings
+from ohwb_pipeline.survey.assets import survey_assets
 from ohwb_pipeline_tests.conftest import SMALL_ORGS, run_absence_job, synth_into
 from ohwb_pipeline_tests.survey.helpers import cell, checks_by_name, published, run_survey_year
 from ohwb_pipeline_tests.survey.leak_audit import recovered
@@ -20,7 +23,11 @@ def survey_2024(tmp_path_factory):
     root = tmp_path_factory.mktemp("survey")
     synth_into(root, first_month="2024-10", last_month="2024-10", faults=FAULTS, size_factor=0.1)
     assert run_absence_job(root, partition_key="2024-10-01").success
-    result = run_survey_year(root, 2024)
+    result = dg.materialize(
+        [*reference_assets, *survey_assets],
+        partition_key="2024-01-01",
+        resources={"settings": OhwbSettings(data_dir=str(root))},
+    )
     assert result.success
     return root, result
 
