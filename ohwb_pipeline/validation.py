@@ -96,30 +96,43 @@ def _first_line(exc: Exception) -> str:
 
 def cast_to_contract(text: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame, pl.Series]:
     """Typed frame plus, per row, the reason its first uncastable cell failed (null when all cast)."""
-    casts, reasons = [], []
-    for name, dtype in contract.columns.items():
-        raw = pl.col(name).str.strip_chars()
-        raw = pl.when(raw == "").then(None).otherwise(raw)
-        if dtype == pl.Utf8:
-            typed = raw
-        elif dtype == pl.Boolean:
-            typed = raw.str.to_lowercase().replace_strict({"true": True, "false": False}, default=None)
-        elif dtype == pl.Date:
-            typed = raw.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-        else:
-            typed = raw.cast(dtype, strict=False)
-        casts.append(typed.alias(name))
-        if dtype != pl.Utf8:
-            reasons.append(
-                pl.when(raw.is_not_null() & typed.is_null())
-                .then(pl.format(f"{name}: not {_TYPE_NAMES.get(dtype, str(dtype))} '{{}}'", raw))
-                .otherwise(None)
-            )
-    extras = [c for c in text.columns if c not in contract.columns]
-    out = text.select(
-        *casts, *extras, (pl.coalesce(reasons) if reasons else pl.lit(None, pl.Utf8)).alias("_cast_error")
-    )
-    return out.drop("_cast_error"), out.get_column("_cast_error")
+    cleaned = text.with_columns(_blank_to_null(pl.col(name)).alias(name) for name in contract.columns)
+    typed_columns = {n: d for n, d in contract.columns.items() if d != pl.Utf8}
+    typed = cleaned.with_columns(_typed(pl.col(n), d).alias(n) for n, d in typed_columns.items())
+    failed = [cleaned[n].is_not_null() & typed[n].is_null() for n in typed_columns]
+    no_reason = pl.Series("_cast_error", [None] * text.height, dtype=pl.Utf8)
+    if not failed:
+        return typed, no_reason
+    any_failed = pl.Series(failed[0]).alias("failed")
+    for mask in failed[1:]:
+        any_failed = any_failed | mask
+    if not any_failed.any():
+        return typed, no_reason
+    # Reasons are formatted for the failing rows only: formatting a message for every row of a
+    # national month cost more than the casts themselves.
+    rows = any_failed.arg_true()
+    bad = cleaned[rows]
+    reasons = [
+        pl.when(_typed(pl.col(n), d).is_null() & pl.col(n).is_not_null()).then(
+            pl.format(f"{n}: not {_TYPE_NAMES.get(d, str(d))} '{{}}'", pl.col(n))
+        )
+        for n, d in typed_columns.items()
+    ]
+    messages = bad.select(pl.coalesce(reasons).alias("_cast_error")).to_series()
+    return typed, no_reason.scatter(rows, messages)
+
+
+def _blank_to_null(raw: pl.Expr) -> pl.Expr:
+    raw = raw.str.strip_chars()
+    return pl.when(raw == "").then(None).otherwise(raw)
+
+
+def _typed(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if dtype == pl.Boolean:
+        return raw.str.to_lowercase().replace_strict({"true": True, "false": False}, default=None)
+    if dtype == pl.Date:
+        return raw.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    return raw.cast(dtype, strict=False)
 
 
 def validation_failures(typed: pl.DataFrame, schema: pa.DataFrameSchema, contract: Contract) -> pl.DataFrame:
