@@ -118,3 +118,13 @@ def test_the_weighted_ics_value_is_the_hand_computed_post_stratified_value(tmp_p
     assert cell(frame, "org", "RJ1", ALL, "q11c")["pct_weighted"] == 45.0
     assert cell(frame, "org", "RJ1", NURSES, "q11c")["pct_weighted"] is None
     assert not frame["suppressed"].any()
+
+
+def test_a_rerun_publishes_byte_identical_files(tmp_path):
+    land_survey(tmp_path, 2024, "RJ1", {NURSES: {"q11c": yes_no(9, 20)}, MIDWIVES: {"q11c": yes_no(4, 10)}})
+    assert run_survey_year(tmp_path, 2024).success
+    tables = ("survey_indicators", "ics_wellbeing_scorecard")
+    first = {t: (tmp_path / "published" / t / "year=2024" / "part-0.parquet").read_bytes() for t in tables}
+    assert run_survey_year(tmp_path, 2024).success
+    for table, content in first.items():
+        assert (tmp_path / "published" / table / "year=2024" / "part-0.parquet").read_bytes() == content
