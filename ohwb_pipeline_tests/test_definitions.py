@@ -45,3 +45,20 @@ def test_survey_yearly_job_and_march_schedule_are_registered():
     schedule = defs.get_schedule_def("survey_yearly_schedule")
     assert schedule.job_name == "survey_yearly"
     assert schedule.cron_schedule == "0 6 1 3 *"
+
+
+def test_the_2021_survey_year_needs_no_monthly_partition_before_april_2021():
+    graph = defs.get_repository_def().asset_graph
+    for child, parent in [
+        ("survey_indicators", "workforce_facts"),
+        ("ics_wellbeing_scorecard", "ics_indicators"),
+    ]:
+        child_key, parent_key = dg.AssetKey(child), dg.AssetKey(parent)
+        years = graph.get(child_key).partitions_def
+        mapped = graph.get_partition_mapping(
+            child_key, parent_key
+        ).get_upstream_mapped_partitions_result_for_partitions(
+            years.subset_with_partition_keys(["2021-01-01"]), years, graph.get(parent_key).partitions_def
+        )
+        assert mapped.required_but_nonexistent_subset.get_partition_keys() == []
+        assert min(mapped.partitions_subset.get_partition_keys()) == "2021-04-01"

@@ -27,6 +27,15 @@ from ohwb_pipeline.survey.suppression import ALL_GROUPS
 GROUP = "survey"
 
 
+def _monthly(asset: dg.AssetsDefinition) -> dg.AssetDep:
+    """A yearly asset reading a monthly one: Dagster maps survey year Y to the months of Y. Months
+    before April 2021 do not exist, so they must not count as missing (the 2021 survey reads
+    October 2021 weights; the scorecard reads April Y to March Y+1 itself)."""
+    return dg.AssetDep(
+        asset, partition_mapping=dg.TimeWindowPartitionMapping(allow_nonexistent_upstream_partitions=True)
+    )
+
+
 @dg.asset(
     partitions_def=yearly_survey_partitions,
     backfill_policy=single_run,
@@ -53,7 +62,7 @@ def survey_responses(context: dg.AssetExecutionContext, settings: OhwbSettings):
     partitions_def=yearly_survey_partitions,
     backfill_policy=single_run,
     group_name=GROUP,
-    deps=[survey_responses, organisations, icbs, survey_questions, workforce_facts],
+    deps=[survey_responses, organisations, icbs, survey_questions, _monthly(workforce_facts)],
     check_specs=[publish_checks.contract_spec("survey_indicators"), *checks.specs("survey_indicators")],
     kinds={"duckdb", "parquet"},
 )
@@ -113,7 +122,7 @@ def survey_indicators(context: dg.AssetExecutionContext, settings: OhwbSettings)
     partitions_def=yearly_survey_partitions,
     backfill_policy=single_run,
     group_name=GROUP,
-    deps=[survey_indicators, ics_indicators],
+    deps=[survey_indicators, _monthly(ics_indicators)],
     check_specs=[publish_checks.contract_spec("ics_wellbeing_scorecard")],
     kinds={"duckdb", "parquet"},
 )
