@@ -17,6 +17,7 @@ class SurveyIndicators(pa.DataFrameModel):
     parent_code: str = pa.Field(nullable=True, description="the area one level up; null for England")
     staff_group: str = pa.Field(description="a staff group, or 'All staff groups'")
     question_id: str
+    question_text: str = pa.Field(description="as in survey_questions.csv, for labels")
     theme: str
     higher_is_better: bool
     n_valid: int = pa.Field(nullable=True, ge=MIN_VALID, description="valid (non-blank) answers")

@@ -50,6 +50,7 @@ SELECT
     c.parent_code,
     c.staff_group,
     c.question_id,
+    q.question_text,
     q.theme,
     q.higher_is_better,
     CASE WHEN NOT c.suppressed THEN c.n_valid END AS n_valid,
