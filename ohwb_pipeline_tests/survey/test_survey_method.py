@@ -1,6 +1,7 @@
 """Known answers, hand-counted: pct per question, suppression of a small group, and the
 post-stratified ICS value for two trusts with different staff-group mixes."""
 
+import dagster as dg
 import pytest
 
 from ohwb_pipeline_tests.survey.helpers import (
@@ -128,3 +129,30 @@ def test_a_rerun_publishes_byte_identical_files(tmp_path):
     assert run_survey_year(tmp_path, 2024).success
     for table, content in first.items():
         assert (tmp_path / "published" / table / "year=2024" / "part-0.parquet").read_bytes() == content
+
+
+def test_two_years_in_one_run_and_a_shift_over_15_points_warns(tmp_path):
+    from ohwb_pipeline.definitions import defs
+    from ohwb_pipeline.resources import OhwbSettings
+
+    land_survey(tmp_path, 2023, "RJ1", {NURSES: {"q11c": yes_no(5, 20)}})  # 25%
+    land_survey(tmp_path, 2024, "RJ1", {NURSES: {"q11c": yes_no(8, 20)}})  # 40%: +15 exactly, not over
+    land_survey(tmp_path, 2024, "RJZ", {NURSES: {"q11c": yes_no(4, 20)}})  # first year for RJZ
+    job = defs.resolve_job_def("survey_yearly")
+    tags = {
+        "dagster/asset_partition_range_start": "2023-01-01",
+        "dagster/asset_partition_range_end": "2024-01-01",
+    }
+    result = job.execute_in_process(resources={"settings": OhwbSettings(data_dir=str(tmp_path))}, tags=tags)
+    assert result.success
+    assert checks_by_name(result)[("survey_indicators", "year_on_year_shift")]
+    assert set(published(tmp_path)["year"]) == {"2023", "2024"}
+
+    land_survey(tmp_path, 2024, "RJ1", {NURSES: {"q11c": yes_no(9, 20)}})  # 45%: +20 on 2023
+    rerun = run_survey_year(tmp_path, 2024)
+    assert rerun.success  # a warning never blocks
+    [evaluation] = [e for e in rerun.get_asset_check_evaluations() if e.check_name == "year_on_year_shift"]
+    assert not evaluation.passed
+    assert evaluation.severity == dg.AssetCheckSeverity.WARN
+    # RJ1's org and nurses cells moved; the ICB, region and England cells now pool RJZ too.
+    assert evaluation.metadata["cells_moved_over_limit"].value >= 2
