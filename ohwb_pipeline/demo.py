@@ -194,6 +194,23 @@ def _print_survey(lake: Lake, result: dg.ExecuteInProcessResult) -> None:
         tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True, tbl_width_chars=120, tbl_rows=20
     ):
         print(headline)
+    card = pl.read_parquet(lake.published_table("ics_wellbeing_scorecard") / "*" / "*.parquet")
+    latest = card.filter(pl.col("financial_year") == card["financial_year"].max()).sort("level", "area_code")
+    print(f"ics_wellbeing_scorecard {latest['financial_year'][0]} (absence % of FTE days; survey % pooled):")
+    with pl.Config(
+        tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True, tbl_width_chars=140, tbl_rows=50
+    ):
+        print(
+            latest.select(
+                pl.col("area_code").alias("area"),
+                pl.col("mental_health_absence_rate").alias("S10_rate"),
+                pl.col("work_stress_pct").alias("q11c_stress"),
+                pl.col("msk_absence_rate").alias("MSK_rate"),
+                pl.col("msk_from_work_pct").alias("q11b_msk"),
+                pl.col("turnover_12m").alias("turnover"),
+                pl.col("thinking_of_leaving_pct").alias("q26a_leaving"),
+            )
+        )
     print(f"checks that warned or failed: {', '.join(failed_checks) or 'none'}")
     print("published Parquet (survey_indicators, ics_wellbeing_scorecard):")
     print(f"  {lake.published}/<table>/year=YYYY/part-0.parquet")
