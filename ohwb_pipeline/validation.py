@@ -177,6 +177,23 @@ def in_reference(column: str, values: list[str]) -> pa.Check:
     return pa.Check(check, name=f"in_reference_{column}s")
 
 
+def first_copy_of_each_row(frame: pl.LazyFrame, columns: list[str], narrow: list[str]) -> pl.LazyFrame:
+    """False for a row identical (over `columns`) to an earlier row, True otherwise: exact.
+
+    A repeat must also repeat `narrow` (a subset of `columns`, such as file and id), so the full-row
+    comparison runs only on rows whose `narrow` values occur twice. On a national month of staff in
+    post it took 0.45 s over every row, against 0.10 s for the narrow pass.
+    """
+    rows = frame.select(columns).collect()
+    may_repeat = rows.select(pl.struct(narrow).is_duplicated()).to_series()
+    keep = pl.repeat(True, rows.height, eager=True).alias("first_copy")
+    if may_repeat.any():
+        candidates = may_repeat.arg_true()
+        first = rows[candidates].select(pl.struct(columns).is_first_distinct()).to_series()
+        keep = keep.scatter(candidates, first)
+    return pl.LazyFrame([keep])
+
+
 def period_bounds(period: str) -> tuple[dt.date, dt.date]:
     """First and last day of a `YYYY-MM` month or a `YYYY` year."""
     if len(period) == 4:

@@ -12,10 +12,19 @@ import pandera.polars as pa
 import polars as pl
 from pandera.polars import PolarsData
 
-from ohwb_pipeline.validation import FILE_ORG, PERIOD_END, PERIOD_START, SOURCE_FILE, Contract, in_reference
+from ohwb_pipeline.validation import (
+    FILE_ORG,
+    PERIOD_END,
+    PERIOD_START,
+    SOURCE_FILE,
+    Contract,
+    first_copy_of_each_row,
+    in_reference,
+)
 
 EPISODE_COLUMNS = ["org_code", "employee_id", "staff_group", "fte", "reason_code", "start_date", "end_date"]
 STAFF_COLUMNS = ["org_code", "employee_id", "staff_group", "fte", "start_date", "end_date"]
+_SAME_PERSON_IN_FILE = [SOURCE_FILE, "employee_id"]
 
 
 def _ok(data: PolarsData, expr: pl.Expr) -> pl.LazyFrame:
@@ -60,13 +69,13 @@ class AbsenceEpisode(_Spell):
 
     @pa.dataframe_check(name="not_a_duplicate_row")
     def not_a_duplicate_row(cls, data: PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(pl.struct([SOURCE_FILE, *EPISODE_COLUMNS]).is_first_distinct())
+        return first_copy_of_each_row(data.lazyframe, [SOURCE_FILE, *EPISODE_COLUMNS], _SAME_PERSON_IN_FILE)
 
 
 class StaffInPost(_Spell):
     @pa.dataframe_check(name="not_a_duplicate_row")
     def not_a_duplicate_row(cls, data: PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(pl.struct([SOURCE_FILE, *STAFF_COLUMNS]).is_first_distinct())
+        return first_copy_of_each_row(data.lazyframe, [SOURCE_FILE, *STAFF_COLUMNS], _SAME_PERSON_IN_FILE)
 
 
 _TYPES = {"fte": pl.Float64, "start_date": pl.Date, "end_date": pl.Date}

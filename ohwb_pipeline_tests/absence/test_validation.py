@@ -5,6 +5,8 @@ import shutil
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ohwb_pipeline import duck
 from ohwb_pipeline.absence.schemas import EPISODES, schema_with_reference
@@ -12,6 +14,7 @@ from ohwb_pipeline.ingest import ingest_month
 from ohwb_pipeline.lake import Lake
 from ohwb_pipeline.reference.load import read_reference
 from ohwb_pipeline.resources import OhwbSettings
+from ohwb_pipeline.validation import first_copy_of_each_row
 from ohwb_pipeline_tests.conftest import materialize_reference, read_table, synth_into
 
 EXPECTED_REASON = {
@@ -123,3 +126,21 @@ def test_a_file_whose_org_code_differs_from_its_name_is_quarantined(landed):
     assert set(quarantine.filter(pl.col("source_file").str.ends_with("RRE.csv"))["check"]) == {
         "org_code_matches_file_name"
     }
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a.csv", "b.csv"]),
+            st.sampled_from(["e1", "e2", None]),
+            st.sampled_from(["0.5", "1.0", None]),
+        ),
+        max_size=30,
+    )
+)
+def test_first_copy_of_each_row_matches_a_full_row_comparison(rows):
+    frame = pl.DataFrame(rows, schema=["file", "id", "fte"], orient="row")
+    expected = frame.select(pl.struct(pl.all()).is_first_distinct()).to_series().to_list()
+    got = first_copy_of_each_row(frame.lazy(), ["file", "id", "fte"], ["file", "id"]).collect()
+    assert got.to_series().to_list() == expected
