@@ -122,7 +122,12 @@ def hmac_micro(landing: Path, period: str) -> dict:
     con.register("ids", ids)
     query = f"SELECT {hmac_sql('employee_id')} FROM ids"
     sql = repeat(lambda: con.sql(query, params=hmac_params(key)).fetchall(), 1)
-    return {"ids": len(values), "python_loop_s": python["median_s"], "duckdb_sql_s": sql["median_s"]}
+    return {
+        "ids": len(values),
+        "python_loop_s": python["median_s"],
+        "duckdb_sql_s": sql["median_s"],
+        "duckdb_sql_cpu_s": sql["cpu_s"],
+    }
 
 
 def pandas_peer(data_dir: Path, period: str, runs: int) -> dict:

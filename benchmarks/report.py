@@ -60,7 +60,8 @@ def render(r: dict) -> str:
     lines += [
         "",
         f"HMAC of {r['hmac']['ids']:,} ids: Python loop {r['hmac']['python_loop_s']:.2f} s, "
-        f"DuckDB SQL {r['hmac']['duckdb_sql_s']:.2f} s",
+        f"DuckDB SQL {r['hmac']['duckdb_sql_s']:.2f} s ({r['hmac']['duckdb_sql_cpu_s']:.2f} CPU-s)",
+        _cpu_budget(r, floor),
         "",
         "| scaling (1 month) | compute s | peak MiB |",
         "| --- | --- | --- |",
@@ -78,4 +79,17 @@ def _row(name: str, timing: dict, ratio: str, target: str) -> str:
     return (
         f"| {name} | {timing['median_s']:.2f} | {timing['min_s']:.2f} | {timing['max_s']:.2f} | "
         f"{ratio} | {target} |"
+    )
+
+
+def _cpu_budget(r: dict, floor: float) -> str:
+    """Whether 6x the floor is reachable at all: the CPU the pipeline needs against what two cores give."""
+    compute = r["pipeline_compute"]
+    cores = r["machine"]["cores"]
+    budget = 6 * floor * cores
+    return (
+        f"pipeline compute used {compute['cpu_s']:.2f} CPU-s in {compute['median_s']:.2f} s wall "
+        f"({compute['cpu_s'] / compute['median_s']:.1f} of {cores} cores busy); 6x the floor on {cores} "
+        f"cores allows at most {budget:.2f} CPU-s, of which the staff ids' HMAC alone takes "
+        f"{r['hmac']['duckdb_sql_cpu_s']:.2f}"
     )
