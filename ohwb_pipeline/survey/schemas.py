@@ -9,7 +9,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.polars import PolarsData
 
-from ohwb_pipeline.validation import FILE_ORG, SOURCE_FILE, Contract, in_reference
+from ohwb_pipeline.validation import FILE_ORG, SOURCE_FILE, Contract, first_copy_of_each_row, in_reference
 
 FIXED_COLUMNS = ["org_code", "respondent_id", "staff_group"]
 _ANSWERS = r"^[^_].*$"  # every contract column; ingest's helper columns start with "_"
@@ -29,7 +29,8 @@ class SurveyResponse(pa.DataFrameModel):
     @pa.dataframe_check(name="not_a_duplicate_row")
     def not_a_duplicate_row(cls, data: PolarsData) -> pl.LazyFrame:
         # A row sent twice is counted once: the first copy is kept, the repeat quarantined.
-        return data.lazyframe.select(pl.struct(pl.col(SOURCE_FILE), pl.col(_ANSWERS)).is_first_distinct())
+        answers = data.lazyframe.select(pl.col(_ANSWERS)).collect_schema().names()
+        return first_copy_of_each_row(data.lazyframe, [SOURCE_FILE, *answers], [SOURCE_FILE, "respondent_id"])
 
     @pa.dataframe_check(name="respondent_id_unique_in_file")
     def respondent_id_unique_in_file(cls, data: PolarsData) -> pl.LazyFrame:
