@@ -12,7 +12,7 @@ import polars as pl
 
 from benchmarks import pandas_baseline
 from benchmarks.measure import repeat, run_process
-from ohwb_pipeline.resources import SHIPPED_REFERENCE, OhwbSettings
+from ohwb_pipeline.core.resources import SHIPPED_REFERENCE, OhwbSettings
 
 PSEUDO_KEY = "benchmark-key"
 
@@ -111,7 +111,7 @@ def hmac_micro(landing: Path, period: str) -> dict:
     import hashlib
     import hmac
 
-    from ohwb_pipeline.pseudonymise import hmac_params, hmac_sql
+    from ohwb_pipeline.ingest.pseudonymise import hmac_params, hmac_sql
 
     files = sorted((landing / "staff_in_post" / period).glob("*.csv"))
     ids = pl.concat([pl.read_csv(p, infer_schema=False, columns=["employee_id"]) for p in files])

@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ohwb_pipeline.resources import SHIPPED_REFERENCE
+from ohwb_pipeline.core.resources import SHIPPED_REFERENCE
 from ohwb_pipeline.synth.generate import GENERATOR_VERSION, SynthConfig, generate
 
 

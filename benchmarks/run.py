@@ -17,7 +17,7 @@ import psutil
 from benchmarks import cases
 from benchmarks.datasets import Dataset, landing_for, run_dir
 from benchmarks.report import render
-from ohwb_pipeline.resources import data_dir_from_env
+from ohwb_pipeline.core.resources import data_dir_from_env
 
 FULL = {
     "month": "2024-01",

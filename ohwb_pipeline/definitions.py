@@ -2,9 +2,9 @@
 
 import dagster as dg
 
-from ohwb_pipeline import landing_sensor, resources
 from ohwb_pipeline.absence import definitions as absence
-from ohwb_pipeline.publish import definitions as publish
+from ohwb_pipeline.automation import definitions as automation
+from ohwb_pipeline.core import resources
 from ohwb_pipeline.reference import definitions as reference
 from ohwb_pipeline.roi import definitions as roi
 from ohwb_pipeline.survey import definitions as survey
@@ -13,8 +13,7 @@ defs = dg.Definitions.merge(
     resources.defs(),
     reference.defs(),
     absence.defs(),
-    publish.defs(),
     roi.defs(),
     survey.defs(),
-    dg.Definitions(sensors=[landing_sensor.landing_sensor]),
+    automation.defs(),
 )

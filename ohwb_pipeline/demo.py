@@ -13,9 +13,9 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from ohwb_pipeline.duck import load_sql
-from ohwb_pipeline.lake import Lake
-from ohwb_pipeline.resources import SHIPPED_REFERENCE, OhwbSettings, data_dir_from_env
+from ohwb_pipeline.core.duck import load_sql
+from ohwb_pipeline.core.lake import Lake
+from ohwb_pipeline.core.resources import SHIPPED_REFERENCE, OhwbSettings, data_dir_from_env
 from ohwb_pipeline.roi.report import print_roi
 from ohwb_pipeline.synth.generate import GENERATOR_VERSION, SynthConfig, generate
 from ohwb_pipeline.synth.scenarios import read_scenarios

@@ -7,9 +7,9 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from ohwb_pipeline.lake import replace_partition
+from ohwb_pipeline.core.lake import replace_partition
+from ohwb_pipeline.core.resources import SHIPPED_REFERENCE, OhwbSettings
 from ohwb_pipeline.reference.assets import reference_assets
-from ohwb_pipeline.resources import SHIPPED_REFERENCE, OhwbSettings
 from ohwb_pipeline.synth.generate import SynthConfig, generate
 
 os.environ.setdefault("OHWB_PSEUDO_KEY", "test-key")

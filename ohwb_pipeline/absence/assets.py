@@ -9,15 +9,16 @@ from collections.abc import Iterator
 import dagster as dg
 import polars as pl
 
-from ohwb_pipeline import duck, ingest_checks
 from ohwb_pipeline.absence.schemas import EPISODES, STAFF_IN_POST, schema_with_reference
-from ohwb_pipeline.ingest_asset import ingest_periods
-from ohwb_pipeline.lake import Lake, table_glob, write_periods
-from ohwb_pipeline.partitions import monthly_partitions, months_in_window, single_run
+from ohwb_pipeline.core import duck
+from ohwb_pipeline.core.lake import Lake, table_glob, write_periods
+from ohwb_pipeline.core.partitions import monthly_partitions, months_in_window, single_run
+from ohwb_pipeline.core.resources import OhwbSettings
+from ohwb_pipeline.ingest import checks as ingest_checks
+from ohwb_pipeline.ingest.asset import ingest_periods
+from ohwb_pipeline.ingest.validate import Contract
 from ohwb_pipeline.reference.assets import absence_reasons, organisations, staff_groups
 from ohwb_pipeline.reference.load import read_reference
-from ohwb_pipeline.resources import OhwbSettings
-from ohwb_pipeline.validation import Contract
 
 GROUP = "absence"
 FACTS_SLICE_MONTHS = 12

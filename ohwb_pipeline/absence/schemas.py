@@ -12,7 +12,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.polars import PolarsData
 
-from ohwb_pipeline.validation import (
+from ohwb_pipeline.ingest.validate import (
     FILE_ORG,
     PERIOD_END,
     PERIOD_START,

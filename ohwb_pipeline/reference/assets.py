@@ -3,8 +3,9 @@
 import dagster as dg
 import polars as pl
 
-from ohwb_pipeline.lake import Lake
-from ohwb_pipeline.metadata import column_schema
+from ohwb_pipeline.core.lake import Lake
+from ohwb_pipeline.core.metadata import column_schema
+from ohwb_pipeline.core.resources import OhwbSettings
 from ohwb_pipeline.reference.load import (
     ReferenceDataError,
     read_reference,
@@ -12,7 +13,6 @@ from ohwb_pipeline.reference.load import (
     write_reference,
 )
 from ohwb_pipeline.reference.schemas import REFERENCE_CONTRACTS
-from ohwb_pipeline.resources import OhwbSettings
 
 GROUP = "reference"
 

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import polars as pl
 
-from ohwb_pipeline.lake import Lake
-from ohwb_pipeline.validation import (
+from ohwb_pipeline.core.lake import Lake
+from ohwb_pipeline.ingest.read import read_text_csv
+from ohwb_pipeline.ingest.validate import (
     Contract,
     cast_to_contract,
     in_reference,
-    read_text_csv,
     validation_failures,
 )
 

@@ -3,7 +3,7 @@
 import pandera.polars as pa
 import polars as pl
 
-from ohwb_pipeline.validation import Contract
+from ohwb_pipeline.ingest.validate import Contract
 
 REASON_GROUPS = ["mental_health", "musculoskeletal", "respiratory_infectious", "other", "unknown"]
 

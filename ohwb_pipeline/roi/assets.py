@@ -10,12 +10,13 @@ import shutil
 import dagster as dg
 import polars as pl
 
-from ohwb_pipeline import duck
 from ohwb_pipeline.absence.assets import absence_facts, workforce_facts
+from ohwb_pipeline.absence.published import publish
 from ohwb_pipeline.absence.schemas import in_reference
-from ohwb_pipeline.lake import Lake, existing_partitions, partition_dir, table_glob
-from ohwb_pipeline.metadata import column_schema, markdown_preview
-from ohwb_pipeline.publish.assets import publish
+from ohwb_pipeline.core import duck
+from ohwb_pipeline.core.lake import Lake, existing_partitions, partition_dir, table_glob
+from ohwb_pipeline.core.metadata import column_schema, markdown_preview
+from ohwb_pipeline.core.resources import OhwbSettings
 from ohwb_pipeline.reference.assets import absence_reasons, icbs, organisations
 from ohwb_pipeline.reference.load import (
     ReferenceDataError,
@@ -23,7 +24,6 @@ from ohwb_pipeline.reference.load import (
     validate_reference_csv,
     write_reference,
 )
-from ohwb_pipeline.resources import OhwbSettings
 from ohwb_pipeline.roi import checks
 from ohwb_pipeline.roi.contracts import SCHEMA_VERSION, IcsRoiSummary, InterventionRoi
 from ohwb_pipeline.roi.register import ingest_register

@@ -3,7 +3,7 @@
 import dagster as dg
 import polars as pl
 
-from ohwb_pipeline.metadata import markdown_preview
+from ohwb_pipeline.core.metadata import markdown_preview
 
 ROI_LOW, ROI_HIGH = 0.1, 50.0
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pandera.polars as pa
 import polars as pl
 
-from ohwb_pipeline.ingest import quarantine_rows, split_rows
-from ohwb_pipeline.validation import LINE_NUMBER, ROW_ID, SOURCE_FILE, Contract, read_text_csv
+from ohwb_pipeline.ingest.month import quarantine_rows, split_rows
+from ohwb_pipeline.ingest.read import read_text_csv
+from ohwb_pipeline.ingest.validate import LINE_NUMBER, ROW_ID, SOURCE_FILE, Contract
 
 log = logging.getLogger("ohwb.roi")
 

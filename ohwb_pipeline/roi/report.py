@@ -3,8 +3,8 @@
 import duckdb
 import polars as pl
 
-from ohwb_pipeline.duck import load_sql
-from ohwb_pipeline.lake import Lake, table_glob
+from ohwb_pipeline.core.duck import load_sql
+from ohwb_pipeline.core.lake import Lake, table_glob
 
 
 def print_roi(lake: Lake) -> None:

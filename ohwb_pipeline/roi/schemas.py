@@ -4,7 +4,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.polars import PolarsData
 
-from ohwb_pipeline.validation import Contract
+from ohwb_pipeline.ingest.validate import Contract
 
 CATEGORIES = ["msk", "mental_health", "menopause", "culture", "other"]
 COST_BASES = ["reported", "implied_from_roi", "assumed"]

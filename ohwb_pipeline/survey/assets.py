@@ -7,17 +7,18 @@ Partitions are survey years (`2023-01-01` is the survey fielded in autumn 2023).
 import dagster as dg
 import polars as pl
 
-from ohwb_pipeline import duck, ingest_checks
+from ohwb_pipeline.absence import checks as publish_checks
 from ohwb_pipeline.absence.assets import workforce_facts
-from ohwb_pipeline.ingest_asset import ingest_periods
-from ohwb_pipeline.lake import Lake, existing_partitions, table_glob
-from ohwb_pipeline.metadata import markdown_preview
-from ohwb_pipeline.partitions import single_run, yearly_survey_partitions, years_in_window
-from ohwb_pipeline.publish import checks as publish_checks
-from ohwb_pipeline.publish.assets import ics_indicators, publish
+from ohwb_pipeline.absence.published import ics_indicators, publish
+from ohwb_pipeline.core import duck
+from ohwb_pipeline.core.lake import Lake, existing_partitions, table_glob
+from ohwb_pipeline.core.metadata import markdown_preview
+from ohwb_pipeline.core.partitions import single_run, yearly_survey_partitions, years_in_window
+from ohwb_pipeline.core.resources import OhwbSettings
+from ohwb_pipeline.ingest import checks as ingest_checks
+from ohwb_pipeline.ingest.asset import ingest_periods
 from ohwb_pipeline.reference.assets import icbs, organisations, staff_groups, survey_questions, survey_scales
 from ohwb_pipeline.reference.load import read_reference
-from ohwb_pipeline.resources import OhwbSettings
 from ohwb_pipeline.survey import checks
 from ohwb_pipeline.survey.contracts import CONTRACTS
 from ohwb_pipeline.survey.indicators import answers_in_responses, indicators_for_year, previous_year

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from ohwb_pipeline.partitions import yearly_survey_partitions
+from ohwb_pipeline.core.partitions import yearly_survey_partitions
 
 survey_yearly = dg.define_asset_job(
     "survey_yearly",

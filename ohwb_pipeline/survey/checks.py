@@ -3,7 +3,7 @@
 import dagster as dg
 import polars as pl
 
-from ohwb_pipeline.metadata import markdown_preview
+from ohwb_pipeline.core.metadata import markdown_preview
 from ohwb_pipeline.survey.suppression import ALL_GROUPS, recoverable, sums
 
 NO_RECOVERABLE_CELLS = "no_recoverable_cells"

@@ -3,9 +3,9 @@ inputs the checks compare them with."""
 
 import polars as pl
 
-from ohwb_pipeline import duck
-from ohwb_pipeline.lake import Lake, existing_partitions, partition_file, table_glob
-from ohwb_pipeline.resources import OhwbSettings
+from ohwb_pipeline.core import duck
+from ohwb_pipeline.core.lake import Lake, existing_partitions, partition_file, table_glob
+from ohwb_pipeline.core.resources import OhwbSettings
 from ohwb_pipeline.survey.suppression import ALL_GROUPS, suppress
 
 WEIGHTING_MONTH = 10  # the survey is fielded in the autumn; October's staff in post are the weights

@@ -9,7 +9,13 @@ import pandera.polars as pa
 import polars as pl
 from pandera.polars import PolarsData
 
-from ohwb_pipeline.validation import FILE_ORG, SOURCE_FILE, Contract, first_copy_of_each_row, in_reference
+from ohwb_pipeline.ingest.validate import (
+    FILE_ORG,
+    SOURCE_FILE,
+    Contract,
+    first_copy_of_each_row,
+    in_reference,
+)
 
 FIXED_COLUMNS = ["org_code", "respondent_id", "staff_group"]
 _ANSWERS = r"^[^_].*$"  # every contract column; ingest's helper columns start with "_"

@@ -3,7 +3,7 @@
 import argparse
 from pathlib import Path
 
-from ohwb_pipeline.resources import SHIPPED_REFERENCE
+from ohwb_pipeline.core.resources import SHIPPED_REFERENCE
 from ohwb_pipeline.synth.generate import SynthConfig, SynthSummary, generate
 from ohwb_pipeline.synth.scenarios import read_scenarios
 

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import polars as pl
 
-from ohwb_pipeline import duck
 from ohwb_pipeline.absence import assets as absence_assets
-from ohwb_pipeline.lake import table_glob
-from ohwb_pipeline.resources import OhwbSettings
-from ohwb_pipeline.validation import month_bounds
+from ohwb_pipeline.core import duck
+from ohwb_pipeline.core.lake import table_glob
+from ohwb_pipeline.core.resources import OhwbSettings
+from ohwb_pipeline.ingest.validate import month_bounds
 from ohwb_pipeline_tests.conftest import write_partition
 
 EPISODE_SCHEMA = {

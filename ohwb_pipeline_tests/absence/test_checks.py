@@ -1,8 +1,8 @@
 import dagster as dg
 import polars as pl
 
-from ohwb_pipeline.ingest_checks import completeness, reconciliation
-from ohwb_pipeline.publish.checks import rate_plausibility
+from ohwb_pipeline.absence.checks import rate_plausibility
+from ohwb_pipeline.ingest.checks import completeness, reconciliation
 from ohwb_pipeline_tests.conftest import run_absence_job, synth_into
 
 

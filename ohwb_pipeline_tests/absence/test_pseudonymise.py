@@ -2,8 +2,8 @@ import duckdb
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ohwb_pipeline.pseudonymise import hmac_params, hmac_python, hmac_sql
-from ohwb_pipeline.resources import DEV_PSEUDO_KEY, pseudo_key_from_env
+from ohwb_pipeline.core.resources import DEV_PSEUDO_KEY, pseudo_key_from_env
+from ohwb_pipeline.ingest.pseudonymise import hmac_params, hmac_python, hmac_sql
 
 
 @settings(max_examples=50, deadline=None)

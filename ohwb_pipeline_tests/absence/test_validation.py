@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ohwb_pipeline import duck
 from ohwb_pipeline.absence.schemas import EPISODES, schema_with_reference
-from ohwb_pipeline.ingest import ingest_month
-from ohwb_pipeline.lake import Lake
+from ohwb_pipeline.core import duck
+from ohwb_pipeline.core.lake import Lake
+from ohwb_pipeline.core.resources import OhwbSettings
+from ohwb_pipeline.ingest.month import ingest_month
+from ohwb_pipeline.ingest.validate import first_copy_of_each_row
 from ohwb_pipeline.reference.load import read_reference
-from ohwb_pipeline.resources import OhwbSettings
-from ohwb_pipeline.validation import first_copy_of_each_row
 from ohwb_pipeline_tests.conftest import materialize_reference, read_table, synth_into
 
 EXPECTED_REASON = {

@@ -4,10 +4,10 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from ohwb_pipeline.lake import Lake
+from ohwb_pipeline.core.lake import Lake
+from ohwb_pipeline.core.resources import SHIPPED_REFERENCE, OhwbSettings
 from ohwb_pipeline.reference.assets import reference_assets
 from ohwb_pipeline.reference.load import ReferenceDataError, read_reference
-from ohwb_pipeline.resources import SHIPPED_REFERENCE, OhwbSettings
 
 
 def _materialize(root):

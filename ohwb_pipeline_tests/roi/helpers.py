@@ -6,8 +6,8 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from ohwb_pipeline.core.resources import OhwbSettings
 from ohwb_pipeline.reference.assets import reference_assets
-from ohwb_pipeline.resources import OhwbSettings
 from ohwb_pipeline.roi.assets import roi_assets
 from ohwb_pipeline.synth.generate import month_starts
 from ohwb_pipeline_tests.conftest import write_partition

@@ -18,7 +18,7 @@ EFFECT = 0.4  # ... and the treated trust's falls to 40% of that
 
 
 def _scenarios(with_effect: bool) -> list[Scenario]:
-    from ohwb_pipeline.resources import SHIPPED_REFERENCE
+    from ohwb_pipeline.core.resources import SHIPPED_REFERENCE
     from ohwb_pipeline.synth.generate import select_orgs
 
     orgs = select_orgs(pl.read_csv(SHIPPED_REFERENCE / "organisations.csv"), None, ICB)["org_code"].to_list()

@@ -5,8 +5,8 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from ohwb_pipeline.lake import replace_partition
-from ohwb_pipeline.resources import OhwbSettings
+from ohwb_pipeline.core.lake import replace_partition
+from ohwb_pipeline.core.resources import OhwbSettings
 
 
 def land_survey(root: Path, year: int, org: str, groups: dict[str, dict[str, list]]) -> Path:

@@ -132,8 +132,8 @@ def test_a_rerun_publishes_byte_identical_files(tmp_path):
 
 
 def test_two_years_in_one_run_and_a_shift_over_15_points_warns(tmp_path):
+    from ohwb_pipeline.core.resources import OhwbSettings
     from ohwb_pipeline.definitions import defs
-    from ohwb_pipeline.resources import OhwbSettings
 
     land_survey(tmp_path, 2023, "RJ1", {NURSES: {"q11c": yes_no(5, 20)}})  # 25%
     land_survey(tmp_path, 2024, "RJ1", {NURSES: {"q11c": yes_no(8, 20)}})  # 40%: +15 exactly, not over

@@ -7,9 +7,9 @@ import dagster as dg
 import polars as pl
 import pytest
 
+from ohwb_pipeline.core.resources import OhwbSettings
 from ohwb_pipeline.definitions import defs
 from ohwb_pipeline.reference.assets import reference_assets
-from ohwb_pipeline.resources import OhwbSettings
 from ohwb_pipeline.survey.assets import survey_assets
 from ohwb_pipeline_tests.conftest import SMALL_ORGS, run_absence_job, synth_into
 from ohwb_pipeline_tests.survey.helpers import cell, checks_by_name, published, run_survey_year
@@ -101,7 +101,7 @@ def test_a_new_catalogue_question_is_validated_and_counted_with_no_code_change(t
     synth_into(tmp_path, first_month="2024-10", last_month="2024-10", orgs=["RJ1"], size_factor=0.1)
     reference = tmp_path / "reference"
     reference.mkdir()
-    from ohwb_pipeline.resources import SHIPPED_REFERENCE
+    from ohwb_pipeline.core.resources import SHIPPED_REFERENCE
 
     for path in SHIPPED_REFERENCE.glob("*.csv"):
         (reference / path.name).write_bytes(path.read_bytes())

@@ -3,7 +3,7 @@
 import numpy as np
 import polars as pl
 
-from ohwb_pipeline.resources import SHIPPED_REFERENCE
+from ohwb_pipeline.core.resources import SHIPPED_REFERENCE
 from ohwb_pipeline.synth.population import org_rng
 from ohwb_pipeline_tests.conftest import synth_into
 

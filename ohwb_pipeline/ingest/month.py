@@ -13,9 +13,10 @@ import duckdb
 import pandera.polars as pa
 import polars as pl
 
-from ohwb_pipeline.lake import Lake, replace_partition
-from ohwb_pipeline.pseudonymise import hmac_params, hmac_sql
-from ohwb_pipeline.validation import (
+from ohwb_pipeline.core.lake import Lake, replace_partition
+from ohwb_pipeline.ingest.pseudonymise import hmac_params, hmac_sql
+from ohwb_pipeline.ingest.read import read_text_csv
+from ohwb_pipeline.ingest.validate import (
     FILE_ORG,
     LINE_NUMBER,
     PERIOD_END,
@@ -25,7 +26,6 @@ from ohwb_pipeline.validation import (
     Contract,
     cast_to_contract,
     period_bounds,
-    read_text_csv,
     validation_failures,
 )
 

@@ -11,12 +11,13 @@ import dagster as dg
 import pandera.polars as pa
 import polars as pl
 
-from ohwb_pipeline import duck, ingest_checks
-from ohwb_pipeline.ingest import ingest_month
-from ohwb_pipeline.lake import Lake
-from ohwb_pipeline.metadata import column_schema, markdown_preview
-from ohwb_pipeline.resources import OhwbSettings, pseudo_key_from_env
-from ohwb_pipeline.validation import Contract
+from ohwb_pipeline.core import duck
+from ohwb_pipeline.core.lake import Lake
+from ohwb_pipeline.core.metadata import column_schema, markdown_preview
+from ohwb_pipeline.core.resources import OhwbSettings, pseudo_key_from_env
+from ohwb_pipeline.ingest import checks as ingest_checks
+from ohwb_pipeline.ingest.month import ingest_month
+from ohwb_pipeline.ingest.validate import Contract
 
 
 def ingest_periods(

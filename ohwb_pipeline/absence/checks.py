@@ -4,7 +4,7 @@ import dagster as dg
 import pandera.polars as pa
 import polars as pl
 
-from ohwb_pipeline.metadata import markdown_preview
+from ohwb_pipeline.core.metadata import markdown_preview
 
 CONTRACT = "contract"
 PLAUSIBILITY = "plausibility"

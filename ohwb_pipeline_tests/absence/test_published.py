@@ -7,7 +7,7 @@ import polars as pl
 import pyarrow.dataset as ds
 import pytest
 
-from ohwb_pipeline.publish.contracts import INDICATORS
+from ohwb_pipeline.absence.contracts import INDICATORS
 from ohwb_pipeline_tests.conftest import SMALL_ORGS, range_tags, read_table, run_absence_job, synth_into
 
 BENCHMARK_COLUMNS = [
@@ -139,7 +139,7 @@ def test_a_rerun_is_idempotent(small_pipeline, tmp_path):
 
 def test_a_broken_contract_publishes_nothing(tmp_path, monkeypatch):
     synth_into(tmp_path, last_month="2024-01", orgs=["RJ1"])
-    from ohwb_pipeline.publish import contracts
+    from ohwb_pipeline.absence import contracts
 
     class Impossible(contracts.IcsIndicators):
         level: str = contracts.pa.Field(isin=["nowhere"])

@@ -7,17 +7,17 @@ import dagster as dg
 import pandera.polars as pa
 import polars as pl
 
-from ohwb_pipeline import duck
+from ohwb_pipeline.absence import checks
 from ohwb_pipeline.absence.assets import absence_facts, workforce_facts
-from ohwb_pipeline.lake import Lake, existing_partitions, table_glob, update_manifest, write_periods
-from ohwb_pipeline.metadata import column_schema, markdown_preview
-from ohwb_pipeline.partitions import monthly_partitions, months_in_window, shift_month, single_run
-from ohwb_pipeline.publish import checks
-from ohwb_pipeline.publish.contracts import CONTRACTS
+from ohwb_pipeline.absence.contracts import CONTRACTS
+from ohwb_pipeline.core import duck
+from ohwb_pipeline.core.lake import Lake, existing_partitions, table_glob, update_manifest, write_periods
+from ohwb_pipeline.core.metadata import column_schema, markdown_preview
+from ohwb_pipeline.core.partitions import monthly_partitions, months_in_window, shift_month, single_run
+from ohwb_pipeline.core.resources import OhwbSettings
 from ohwb_pipeline.reference.assets import absence_reasons, icbs, organisations
-from ohwb_pipeline.resources import OhwbSettings
 
-GROUP = "published"
+GROUP = "absence"
 
 
 def _inputs(lake: Lake) -> dict[str, str]:

@@ -11,9 +11,9 @@ from pathlib import Path
 import dagster as dg
 
 from ohwb_pipeline.absence.automation import absence_monthly
-from ohwb_pipeline.lake import file_sha256
-from ohwb_pipeline.partitions import monthly_partitions, yearly_survey_partitions
-from ohwb_pipeline.resources import data_dir_from_env
+from ohwb_pipeline.core.lake import file_sha256
+from ohwb_pipeline.core.partitions import monthly_partitions, yearly_survey_partitions
+from ohwb_pipeline.core.resources import data_dir_from_env
 from ohwb_pipeline.survey.automation import survey_yearly
 
 

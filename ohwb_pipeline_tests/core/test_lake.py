@@ -3,7 +3,7 @@ import json
 import polars as pl
 import pytest
 
-from ohwb_pipeline.lake import (
+from ohwb_pipeline.core.lake import (
     Lake,
     existing_partitions,
     partition_file,

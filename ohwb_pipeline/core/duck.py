@@ -5,7 +5,7 @@ from pathlib import Path
 
 import duckdb
 
-from ohwb_pipeline.resources import OhwbSettings
+from ohwb_pipeline.core.resources import OhwbSettings
 
 
 def connect(settings: OhwbSettings) -> duckdb.DuckDBPyConnection:

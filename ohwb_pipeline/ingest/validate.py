@@ -8,7 +8,6 @@
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandera.polars as pa
 import polars as pl
@@ -27,10 +26,6 @@ _TYPE_NAMES = {
     pl.Date: "an ISO date (YYYY-MM-DD)",
     pl.Int64: "a whole number",
 }
-
-
-class UnreadableFile(Exception):
-    """A landed file that cannot be read as the contract's CSV; the message is one line."""
 
 
 @dataclass(frozen=True)
@@ -53,45 +48,6 @@ class Contract:
     def key_column(self) -> str | None:
         """The pseudonymised column that replaces the identifier on disk: employee_id -> employee_key."""
         return self.identifier.removesuffix("_id") + "_key" if self.identifier else None
-
-
-@dataclass
-class FileRead:
-    frame: pl.DataFrame | None
-    rows_read: int
-    error: str | None = None
-    extra_columns: list[str] = field(default_factory=list)
-
-
-def read_text_csv(path: Path, contract: Contract) -> FileRead:
-    """Read a landed CSV as text. Any problem with the file as a whole becomes `FileRead.error`."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return FileRead(None, 0, f"cannot open file: {exc.strerror}")
-    if not raw.strip():
-        return FileRead(None, 0, "empty file: no header row")
-    if b"\0" in raw[:4096]:
-        return FileRead(None, 0, "not a text CSV: the file contains binary (NUL) bytes")
-    try:
-        frame = pl.read_csv(
-            raw, infer_schema=False, encoding="utf8", raise_if_empty=False, truncate_ragged_lines=False
-        )
-    except Exception as exc:
-        return FileRead(None, 0, f"not a readable CSV: {_first_line(exc)}")
-    frame = frame.rename({c: c.strip().lstrip("\ufeff").lower() for c in frame.columns})
-    missing = [c for c in contract.required if c not in frame.columns]
-    if missing:
-        hint = " (is the delimiter a comma?)" if len(frame.columns) == 1 else ""
-        return FileRead(None, frame.height, f"missing required columns: {', '.join(missing)}{hint}")
-    extra = [c for c in frame.columns if c not in contract.columns]
-    absent = [pl.lit(None, pl.Utf8).alias(c) for c in contract.columns if c not in frame.columns]
-    return FileRead(frame.with_columns(absent).select(list(contract.columns)), frame.height, None, extra)
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__
 
 
 def cast_to_contract(text: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame, pl.Series]:

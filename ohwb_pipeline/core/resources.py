@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-SHIPPED_REFERENCE = Path(__file__).resolve().parent.parent / "data" / "reference"
+SHIPPED_REFERENCE = Path(__file__).resolve().parents[2] / "data" / "reference"
 DEV_PSEUDO_KEY = "ohwb-development-key-not-for-production"
 log = logging.getLogger("ohwb")
 

@@ -4,7 +4,7 @@ The assets yield what these return."""
 import dagster as dg
 import polars as pl
 
-from ohwb_pipeline.metadata import markdown_preview
+from ohwb_pipeline.core.metadata import markdown_preview
 
 COMPLETENESS = "completeness"
 RECONCILIATION = "reconciliation"
