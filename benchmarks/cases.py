@@ -99,9 +99,7 @@ def _stage_shares(last: dict) -> dict:
         steps.get(k, 0) for k in ("organisations", "icbs", "absence_reasons", "staff_groups")
     )
     stages["transform_facts"] = steps.get("absence_facts", 0) + steps.get("workforce_facts", 0)
-    stages["publish"] = sum(
-        steps.get(k, 0) for k in ("absence_benchmark", "absence_by_reason", "ics_indicators")
-    )
+    stages["publish"] = sum(steps.get(k, 0) for k in ("org_month_status", "absence_publication"))
     total = sum(stages.values())
     return {"stage_seconds": stages, "stage_share": {k: v / total for k, v in stages.items()}, "steps": steps}
 

@@ -10,6 +10,7 @@ import pytest
 from ohwb_pipeline.core.lake import replace_partition
 from ohwb_pipeline.core.resources import SHIPPED_REFERENCE, OhwbSettings
 from ohwb_pipeline.reference.assets import reference_assets
+from ohwb_pipeline.reference.expected import write_expected_submitters
 from ohwb_pipeline.synth.generate import SynthConfig, generate
 
 os.environ.setdefault("OHWB_PSEUDO_KEY", "test-key")
@@ -25,7 +26,9 @@ def range_tags(first: str, last: str) -> dict[str, str]:
     }
 
 
-def synth_into(root: Path, **overrides) -> None:
+def synth_into(root: Path, expected: list[str] | None = None, **overrides) -> None:
+    """Generate landing files into `root`, and list the generated trusts (or `expected`) as the ones
+    expected to submit, as a deployment running a few trusts would."""
     config = {
         "out": root / "landing",
         "first_month": SMALL_FIRST,
@@ -35,7 +38,8 @@ def synth_into(root: Path, **overrides) -> None:
         "size_factor": 0.05,
         **overrides,
     }
-    generate(SynthConfig(**config))
+    summary = generate(SynthConfig(**config))
+    write_expected_submitters(root / "config", expected if expected is not None else summary.orgs)
 
 
 def materialize_reference(root: Path) -> None:

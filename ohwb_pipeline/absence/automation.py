@@ -4,7 +4,9 @@ import dagster as dg
 
 absence_monthly = dg.define_asset_job(
     "absence_monthly",
-    selection=dg.AssetSelection.assets("organisations", "icbs", "absence_reasons", "staff_groups")
+    selection=dg.AssetSelection.assets(
+        "organisations", "icbs", "absence_reasons", "staff_groups", "expected_submitters"
+    )
     | dg.AssetSelection.groups("absence"),
     description="One month (or a range, as one run) from landing CSVs to the published absence tables",
     # Steps run one after another in one process: each step already uses every core through DuckDB and

@@ -1,24 +1,13 @@
-"""Checks on published tables: the blocking contract, and plausibility warnings."""
+"""Plausibility warnings on the published absence tables (contracts are checked by core/publishing.py)."""
 
 import dagster as dg
-import pandera.polars as pa
 import polars as pl
 
 from ohwb_pipeline.core.metadata import markdown_preview
 
-CONTRACT = "contract"
 PLAUSIBILITY = "plausibility"
 SD_LIMIT = 3.0
 MIN_HISTORY_MONTHS = 6
-
-
-def contract_spec(asset: str) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(
-        CONTRACT,
-        asset=asset,
-        blocking=True,
-        description="Schema, types and rules of the published table, checked before it is swapped in",
-    )
 
 
 def plausibility_spec(asset: str) -> dg.AssetCheckSpec:
@@ -26,33 +15,6 @@ def plausibility_spec(asset: str) -> dg.AssetCheckSpec:
         PLAUSIBILITY,
         asset=asset,
         description=f"Rates in 0-100; a trust moving over {SD_LIMIT:g} sd from its own history warns",
-    )
-
-
-class ContractViolation(Exception):
-    """The table breaks its published contract, so nothing was published."""
-
-
-def contract_check(
-    frames: list[pl.DataFrame], model: type[pa.DataFrameModel], version: str
-) -> dg.AssetCheckResult:
-    """Every frame (the whole table, or each partition) must satisfy the contract."""
-    rows = sum(f.height for f in frames)
-    failures = []
-    for frame in frames:
-        try:
-            model.validate(frame, lazy=True)
-        except pa.errors.SchemaErrors as errors:
-            failures.append(errors.failure_cases.select("column", "check"))
-    if failures:
-        cases = pl.concat(failures).group_by("column", "check").len()
-        return dg.AssetCheckResult(
-            check_name=CONTRACT,
-            passed=False,
-            metadata={"schema_version": version, "failures": markdown_preview(cases), "rows": rows},
-        )
-    return dg.AssetCheckResult(
-        check_name=CONTRACT, passed=True, metadata={"schema_version": version, "rows": rows}
     )
 
 
@@ -77,6 +39,7 @@ def rate_plausibility(rates: pl.DataFrame, window: list[str]) -> dg.AssetCheckRe
     )
     flagged = pl.concat([out_of_range, moved]).unique().sort("period", "org_code")
     return dg.AssetCheckResult(
+        asset_key="absence_benchmark",
         check_name=PLAUSIBILITY,
         passed=flagged.is_empty(),
         severity=dg.AssetCheckSeverity.WARN,

@@ -1,8 +1,11 @@
-"""Contracts of the published tables. BI tools rely on these names and types: a change to a
-contract bumps its SCHEMA_VERSION, which the manifest records.
+"""Contracts of the published absence tables. BI tools rely on these names and types: a change to a
+contract bumps its version, which the manifest records.
 
-Each contract is checked inside its asset before any partition is swapped in (a blocking check):
-a table that breaks its contract is not published.
+Each contract is checked inside the publication step before any partition is swapped in (a blocking
+check): a table that breaks its contract, or would publish an empty month, is not published.
+
+Withheld trust-months (README "Completeness"): every org row carries `data_status`; a row whose status
+is not `complete` has null figures, never 0.
 """
 
 import datetime as dt
@@ -10,6 +13,9 @@ import datetime as dt
 import pandera.polars as pa
 import polars as pl
 from pandera.polars import PolarsData
+
+from ohwb_pipeline.absence.status import DATA_STATUSES
+from ohwb_pipeline.core.publishing import PublishedContract
 
 INDICATORS = [
     "sickness_absence_rate",
@@ -36,6 +42,20 @@ class AbsenceBenchmark(pa.DataFrameModel):
     FTE_DAYS_LOST: float = pa.Field(nullable=True, ge=0)
     FTE_DAYS_AVAILABLE: float = pa.Field(nullable=True, gt=330, description="null when <= 330 (suppressed)")
     SICKNESS_ABSENCE_RATE_PERCENT: float = pa.Field(nullable=True, ge=0, le=100)
+    data_status: str = pa.Field(
+        isin=DATA_STATUSES, description="complete, or why this trust-month's figures are withheld (null)"
+    )
+
+    @pa.dataframe_check(name="withheld_means_null")
+    def withheld_means_null(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            (pl.col("data_status") == "complete") | pl.col("SICKNESS_ABSENCE_RATE_PERCENT").is_null()
+        )
+
+    @pa.dataframe_check(name="every_org_has_all_staff_groups")
+    def every_org_has_all_staff_groups(cls, data: PolarsData) -> pl.LazyFrame:
+        has_total = (pl.col("STAFF_GROUP") == "All staff groups").any().over("DATE", "ORG_CODE")
+        return data.lazyframe.select(has_total)
 
     @pa.dataframe_check(name="suppressed_together")
     def suppressed_together(cls, data: PolarsData) -> pl.LazyFrame:
@@ -58,12 +78,21 @@ class AbsenceByReason(pa.DataFrameModel):
     icb_code: str
     org_code: str
     staff_group: str
-    reason_code: str
-    reason_label: str
-    reason_group: str
+    reason_code: str = pa.Field(nullable=True, description="null on a withheld trust-month's single row")
+    reason_label: str = pa.Field(nullable=True)
+    reason_group: str = pa.Field(nullable=True)
     fte_days_lost: float = pa.Field(nullable=True, ge=0)
     fte_days_available: float = pa.Field(nullable=True, gt=330)
     share_of_days_lost_percent: float = pa.Field(nullable=True, ge=0, le=100)
+    data_status: str = pa.Field(isin=DATA_STATUSES)
+
+    @pa.dataframe_check(name="withheld_means_null")
+    def withheld_means_null(cls, data: PolarsData) -> pl.LazyFrame:
+        complete = pl.col("data_status") == "complete"
+        return data.lazyframe.select(
+            (complete & pl.col("reason_code").is_not_null())
+            | (~complete & pl.col("fte_days_lost").is_null() & pl.col("reason_code").is_null())
+        )
 
     class Config:
         strict = True
@@ -82,6 +111,11 @@ class IcsIndicators(pa.DataFrameModel):
     rolling_12m_value: float = pa.Field(nullable=True, ge=0)
     change_on_last_year: float = pa.Field(nullable=True)
     rank_among_icbs: int = pa.Field(nullable=True, ge=1, le=42)
+    orgs_expected: int = pa.Field(ge=0, description="trusts in the area expected to submit this month")
+    orgs_included: int = pa.Field(ge=0, description="trusts whose figures are in the value (complete)")
+    coverage_percent: float = pa.Field(
+        ge=0, le=100, description="share of the expected FTE days available that the value includes"
+    )
 
     @pa.dataframe_check(name="percentages_within_0_100")
     def percentages_within_0_100(cls, data: PolarsData) -> pl.LazyFrame:
@@ -93,8 +127,46 @@ class IcsIndicators(pa.DataFrameModel):
         ordered = True
 
 
-CONTRACTS: dict[str, tuple[type[pa.DataFrameModel], str]] = {
-    "absence_benchmark": (AbsenceBenchmark, "1.0"),
-    "absence_by_reason": (AbsenceByReason, "1.0"),
-    "ics_indicators": (IcsIndicators, "1.0"),
+class DataCompleteness(pa.DataFrameModel):
+    org_code: str
+    org_name: str
+    icb_code: str
+    expected: bool = pa.Field(description="in the expected-submitters list for this month")
+    data_status: str = pa.Field(isin=DATA_STATUSES)
+    absence_file_status: str = pa.Field(isin=["ok", "missing", "rejected_file", "suspect_truncation"])
+    staff_in_post_file_status: str = pa.Field(isin=["ok", "missing", "rejected_file", "suspect_truncation"])
+    absence_sha256: str = pa.Field(nullable=True, description="content hash of the absence file used")
+    staff_in_post_sha256: str = pa.Field(nullable=True, description="content hash of the staff file used")
+
+    @pa.dataframe_check(name="one_row_per_org")
+    def one_row_per_org(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(~pl.col("org_code").is_duplicated())
+
+    class Config:
+        strict = True
+        ordered = True
+
+
+CONTRACTS: dict[str, PublishedContract] = {
+    "absence_benchmark": PublishedContract(
+        AbsenceBenchmark, "2.0", identity=("ORG_CODE", "STAFF_GROUP"), area_column="ORG_CODE"
+    ),
+    "absence_by_reason": PublishedContract(
+        AbsenceByReason,
+        "2.0",
+        identity=("org_code", "staff_group", "reason_code"),
+        area_column="org_code",
+        check_each_partition=True,
+    ),
+    "ics_indicators": PublishedContract(
+        IcsIndicators, "2.0", identity=("level", "area_code", "indicator"), area_column="area_code"
+    ),
+    "data_completeness": PublishedContract(
+        DataCompleteness,
+        "1.0",
+        identity=("org_code",),
+        area_column="org_code",
+        check_each_partition=True,
+        sources=("absence_sha256", "staff_in_post_sha256"),
+    ),
 }

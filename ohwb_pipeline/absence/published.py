@@ -1,125 +1,209 @@
-"""Published tables: computed in DuckDB, checked against their contract, then swapped in atomically
-partition by partition, with the manifest updated last."""
+"""The absence domain's published tables, computed in DuckDB and published as one version per month.
 
-from collections.abc import Iterator
+One step computes all four tables, checks every contract (blocking), and commits them together
+(core/publishing.py): after a crash, every table holds the old version of a month or every table the
+new one. A month whose facts or status are missing, or that has no staff in post at all, is refused.
+
+Rolling 12-month and year-on-year values use the 12 months before: when a month is republished, the
+step also recomputes every already-published month of `ics_indicators` within 12 months after the run's
+window, so months run one at a time in any order end exactly as one ranged run would leave them.
+"""
 
 import dagster as dg
-import pandera.polars as pa
 import polars as pl
 
 from ohwb_pipeline.absence import checks
-from ohwb_pipeline.absence.assets import absence_facts, workforce_facts
+from ohwb_pipeline.absence.assets import GROUP, POOL, absence_facts, workforce_facts
 from ohwb_pipeline.absence.contracts import CONTRACTS
+from ohwb_pipeline.absence.status import area_coverage, load_org_weights, org_month_status
 from ohwb_pipeline.core import duck
-from ohwb_pipeline.core.lake import Lake, existing_partitions, table_glob, update_manifest, write_periods
+from ohwb_pipeline.core.lake import Lake, existing_partitions, partition_file, table_glob
 from ohwb_pipeline.core.metadata import column_schema, markdown_preview
 from ohwb_pipeline.core.partitions import monthly_partitions, months_in_window, shift_month, single_run
+from ohwb_pipeline.core.publishing import (
+    CONTRACT_CHECK,
+    TableUpdate,
+    check_contracts,
+    commit,
+    contract_spec,
+    recover,
+)
 from ohwb_pipeline.core.resources import OhwbSettings
 from ohwb_pipeline.reference.assets import absence_reasons, icbs, organisations
 
-GROUP = "absence"
+TABLES = ["absence_benchmark", "absence_by_reason", "ics_indicators", "data_completeness"]
+RECOMPUTE_MONTHS_AFTER = 12
+_DEPS = [absence_facts, workforce_facts, org_month_status, organisations, icbs, absence_reasons]
+_DESCRIPTIONS = {
+    "absence_benchmark": "NHS-compatible sickness absence benchmark table (official columns and "
+    "suppression rule), with each trust-month's data_status; withheld trusts have null figures.",
+    "absence_by_reason": "FTE days lost by ESR reason per trust and staff group, with each reason's share.",
+    "ics_indicators": "ICB, region and England indicators (long format) with rolling 12 months, change, "
+    "rank, and the coverage of expected trusts behind each value.",
+    "data_completeness": "Per trust and month: expected or not, data_status, and the hashes of the two "
+    "files its figures come from.",
+}
 
 
-def _inputs(lake: Lake) -> dict[str, str]:
-    return {
+class MissingInputs(Exception):
+    """A month's facts are missing or empty: publishing it would overwrite good figures with nothing."""
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            t, deps=_DEPS, group_name=GROUP, kinds={"duckdb", "parquet"}, description=_DESCRIPTIONS[t]
+        )
+        for t in TABLES
+    ],
+    partitions_def=monthly_partitions,
+    backfill_policy=single_run,
+    pool=POOL,
+    check_specs=[*(contract_spec(t) for t in TABLES), checks.plausibility_spec("absence_benchmark")],
+)
+def absence_publication(context: dg.AssetExecutionContext, settings: OhwbSettings):
+    """Compute, check and commit the absence tables for the run's months as one version."""
+    lake = Lake(settings.root)
+    recovered = recover(lake)
+    if recovered.commits_finished or recovered.staging_removed:
+        context.log.warning(
+            f"recovered an interrupted publication: finished {recovered.commits_finished}, "
+            f"removed {len(recovered.staging_removed)} staging folders"
+        )
+    periods = months_in_window(context.partition_time_window)
+    missing = missing_inputs(lake, periods)
+    if missing:
+        for table in TABLES:
+            yield dg.AssetCheckResult(
+                asset_key=table, check_name=CONTRACT_CHECK, passed=False, metadata={"missing_inputs": missing}
+            )
+        raise MissingInputs(f"nothing was published: {missing}")
+    later = later_published_months(lake, periods)
+    updates = compute_updates(settings, periods, later)
+    yield from check_contracts(updates)
+    result = commit(lake, updates, context.run_id)
+    context.log.info(
+        f"published commit {result.commit_id}: {len(periods)} months"
+        + (f", ics_indicators recomputed for {len(later)} later months" if later else "")
+        + f", {result.revisions} revised values"
+    )
+    benchmark = updates[0].frame
+    yield checks.rate_plausibility(_rate_history(lake, benchmark, periods), periods)
+    for update in updates:
+        yield dg.MaterializeResult(asset_key=update.table, metadata=_metadata(lake, update, result))
+
+
+def missing_inputs(lake: Lake, periods: list[str]) -> str:
+    """Why the months cannot be published, or '' when every month has its facts and some staff in post."""
+    problems = []
+    for table in ("absence_facts", "workforce_facts", "org_month_status"):
+        absent = [p for p in periods if not partition_file(lake.warehouse_table(table), p).exists()]
+        if absent:
+            problems.append(f"{table} has no partition for {', '.join(absent)}")
+    if not problems:
+        workforce = pl.scan_parquet(
+            table_glob(lake.warehouse_table("workforce_facts")), hive_partitioning=True
+        )
+        present = set(
+            workforce.select(pl.col("period").cast(pl.Utf8))
+            .filter(pl.col("period").is_in(periods))
+            .unique()
+            .collect()["period"]
+        )
+        empty = [p for p in periods if p not in present]
+        if empty:
+            problems.append(f"no staff in post was accepted for {', '.join(empty)}")
+    return "; ".join(problems)
+
+
+def later_published_months(lake: Lake, periods: list[str]) -> list[str]:
+    """Published ics_indicators months whose rolling or year-on-year values use the run's months."""
+    horizon = shift_month(periods[-1], RECOMPUTE_MONTHS_AFTER)
+    published = existing_partitions(lake.published_table("ics_indicators"))
+    have_facts = set(existing_partitions(lake.warehouse_table("workforce_facts")))
+    return [p for p in published if periods[-1] < p <= horizon and p in have_facts]
+
+
+def compute_updates(settings: OhwbSettings, periods: list[str], later: list[str]) -> list[TableUpdate]:
+    lake = Lake(settings.root)
+    con = duck.connect(settings)
+    last = later[-1] if later else periods[-1]
+    params = {
         "absence_facts": table_glob(lake.warehouse_table("absence_facts")),
         "workforce_facts": table_glob(lake.warehouse_table("workforce_facts")),
+        "org_month_status": table_glob(lake.warehouse_table("org_month_status")),
         "organisations": str(lake.reference_table("organisations")),
         "icbs": str(lake.reference_table("icbs")),
         "absence_reasons": str(lake.reference_table("absence_reasons")),
+        "first": periods[0],
+        "last": periods[-1],
     }
+    frames = {}
+    for table in ("absence_benchmark", "absence_by_reason", "data_completeness"):
+        sql = duck.load_sql(__file__, table)
+        frames[table] = con.sql(sql, params={k: v for k, v in params.items() if f"${k}" in sql}).pl()
+    load_org_weights(con, lake, last)
+    con.register("area_coverage", area_coverage(con, periods[0], last))
+    sql = duck.load_sql(__file__, "ics_indicators")
+    ics_params = {**params, "last": last, "lookback": shift_month(periods[0], -12)}
+    ics = con.sql(sql, params={k: v for k, v in ics_params.items() if f"${k}" in sql}).pl()
+    ics_periods = [*periods, *later]
+    frames["ics_indicators"] = ics.filter(pl.col("period").is_in(ics_periods))
+    return [
+        TableUpdate(t, CONTRACTS[t], frames[t], ics_periods if t == "ics_indicators" else periods)
+        for t in TABLES
+    ]
 
 
-def compute(
-    settings: OhwbSettings, table: str, periods: list[str], names: list[str], **extra: str
-) -> pl.DataFrame:
-    lake = Lake(settings.root)
-    params = {k: v for k, v in _inputs(lake).items() if k in names}
-    params |= {"first": periods[0], "last": periods[-1], **extra}
-    return duck.connect(settings).sql(duck.load_sql(__file__, table), params=params).pl()
-
-
-def publish(
-    context: dg.AssetExecutionContext,
-    settings: OhwbSettings,
-    table: str,
-    frame: pl.DataFrame,
-    periods: list[str],
-    extra_metadata: dict | None = None,
-    contract: tuple[type[pa.DataFrameModel], str] | None = None,
-    key: str = "period",
-    check_each_partition: bool = False,
-) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
-    """Check the contract (blocking), then swap in each partition and record it in the manifest.
-
-    `check_each_partition` validates partition by partition, for contracts whose rules (uniqueness)
-    hold within one partition's file; monthly tables carry their date and are checked in one go.
-    """
-    model, version = contract or CONTRACTS[table]
-    parts = frame.partition_by(key, include_key=False) if check_each_partition else [frame.drop(key)]
-    result = checks.contract_check(parts, model, version)
-    yield result
-    if not result.passed:
-        raise checks.ContractViolation(
-            f"{table} breaks its contract (schema {version}); nothing was published"
+def _metadata(lake: Lake, update: TableUpdate, result) -> dict:
+    rows = result.rows[update.table]
+    metadata = {
+        "dagster/row_count": sum(rows.values()),
+        "dagster/column_schema": column_schema(update.contract.model),
+        "schema_version": update.contract.version,
+        "partitions": len(rows),
+        "commit_id": result.commit_id,
+        "revised_values": result.revisions,
+        "path": str(lake.published_table(update.table)),
+    }
+    if update.table == "ics_indicators":
+        latest = update.frame.filter(
+            (pl.col("period") == update.partitions[-1]) & (pl.col("indicator") == "sickness_absence_rate")
         )
-    lake = Lake(settings.root)
-    rows = write_periods(frame, lake.published_table(table), periods, key)
-    update_manifest(
-        lake,
-        table,
-        schema_version=version,
-        columns={k: str(v) for k, v in frame.drop(key).schema.items()},
-        partitions=rows,
-        run_id=context.run_id,
-        partition_key=key,
-    )
-    context.log.info(f"published {table}: {sum(rows.values()):,} rows in {len(periods)} partitions")
-    yield dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": sum(rows.values()),
-            "dagster/column_schema": column_schema(model),
-            "schema_version": version,
-            "partitions": len(periods),
-            "path": str(lake.published_table(table)),
-            **(extra_metadata or {}),
-        }
-    )
+        preview = latest.sort("level", "rank_among_icbs", nulls_last=True).select(
+            "level",
+            "area_code",
+            "area_name",
+            "value",
+            "rolling_12m_value",
+            "rank_among_icbs",
+            "coverage_percent",
+        )
+        metadata["preview_sickness_absence_rate"] = markdown_preview(preview, rows=60)
+    if update.table == "data_completeness":
+        counts = update.frame.group_by("data_status").len("trust_months").sort("data_status")
+        metadata["by_status"] = markdown_preview(counts)
+    return metadata
 
 
-@dg.asset(
-    partitions_def=monthly_partitions,
-    backfill_policy=single_run,
-    group_name=GROUP,
-    deps=[absence_facts, workforce_facts, organisations, icbs],
-    kinds={"duckdb", "parquet"},
-    check_specs=[checks.contract_spec("absence_benchmark"), checks.plausibility_spec("absence_benchmark")],
-)
-def absence_benchmark(context: dg.AssetExecutionContext, settings: OhwbSettings):
-    """NHS-compatible sickness absence benchmark table (official columns and suppression rule)."""
-    periods = months_in_window(context.partition_time_window)
-    frame = compute(
-        settings, "absence_benchmark", periods, ["absence_facts", "workforce_facts", "organisations", "icbs"]
-    )
-    yield from publish(context, settings, "absence_benchmark", frame, periods)
-    yield checks.rate_plausibility(_rate_history(settings, frame, periods), periods)
-
-
-def _rate_history(settings: OhwbSettings, frame: pl.DataFrame, periods: list[str]) -> pl.DataFrame:
-    lake = Lake(settings.root)
+def _rate_history(lake: Lake, frame: pl.DataFrame, periods: list[str]) -> pl.DataFrame:
     table = lake.published_table("absence_benchmark")
     earlier = [p for p in existing_partitions(table) if p < periods[0]]
-    parts = [frame]
+    parts = [frame.select("period", "ORG_CODE", "STAFF_GROUP", "SICKNESS_ABSENCE_RATE_PERCENT")]
     if earlier:
-        history = pl.scan_parquet(str(table / "*" / "*.parquet"), hive_partitioning=True).with_columns(
+        history = pl.scan_parquet(table_glob(table), hive_partitioning=True).with_columns(
             pl.col("period").cast(pl.Utf8)
         )
-        parts.append(history.filter(pl.col("period").is_in(earlier[-36:])).collect())
-    return (
-        pl.concat(
-            [p.select("period", "ORG_CODE", "STAFF_GROUP", "SICKNESS_ABSENCE_RATE_PERCENT") for p in parts]
+        parts.append(
+            history.filter(pl.col("period").is_in(earlier[-36:]))
+            .select("period", "ORG_CODE", "STAFF_GROUP", "SICKNESS_ABSENCE_RATE_PERCENT")
+            .collect()
         )
-        .filter(pl.col("STAFF_GROUP") == "All staff groups")
+    return (
+        pl.concat(parts)
+        .filter(
+            pl.col("STAFF_GROUP") == "All staff groups", pl.col("SICKNESS_ABSENCE_RATE_PERCENT").is_not_null()
+        )
         .select(
             "period",
             pl.col("ORG_CODE").alias("org_code"),
@@ -128,58 +212,4 @@ def _rate_history(settings: OhwbSettings, frame: pl.DataFrame, periods: list[str
     )
 
 
-@dg.asset(
-    partitions_def=monthly_partitions,
-    backfill_policy=single_run,
-    group_name=GROUP,
-    deps=[absence_facts, workforce_facts, organisations, absence_reasons],
-    kinds={"duckdb", "parquet"},
-    check_specs=[checks.contract_spec("absence_by_reason")],
-)
-def absence_by_reason(context: dg.AssetExecutionContext, settings: OhwbSettings):
-    """FTE days lost by ESR reason per trust and staff group, with each reason's share."""
-    periods = months_in_window(context.partition_time_window)
-    frame = compute(
-        settings,
-        "absence_by_reason",
-        periods,
-        ["absence_facts", "workforce_facts", "organisations", "absence_reasons"],
-    )
-    yield from publish(context, settings, "absence_by_reason", frame, periods)
-
-
-@dg.asset(
-    partitions_def=monthly_partitions,
-    backfill_policy=single_run,
-    group_name=GROUP,
-    deps=[absence_facts, workforce_facts, organisations, icbs, absence_reasons],
-    kinds={"duckdb", "parquet"},
-    check_specs=[checks.contract_spec("ics_indicators")],
-)
-def ics_indicators(context: dg.AssetExecutionContext, settings: OhwbSettings):
-    """ICB, region and England indicators (long format) with rolling 12 months, change and rank."""
-    periods = months_in_window(context.partition_time_window)
-    frame = compute(
-        settings,
-        "ics_indicators",
-        periods,
-        list(_inputs(Lake(settings.root))),
-        lookback=shift_month(periods[0], -12),
-    )
-    latest = frame.filter(
-        (pl.col("period") == periods[-1]) & (pl.col("indicator") == "sickness_absence_rate")
-    )
-    preview = latest.sort("level", "rank_among_icbs", nulls_last=True).select(
-        "level",
-        "area_code",
-        "area_name",
-        "value",
-        "rolling_12m_value",
-        "change_on_last_year",
-        "rank_among_icbs",
-    )
-    extra = {f"preview_sickness_absence_rate_{periods[-1]}": markdown_preview(preview, rows=60)}
-    yield from publish(context, settings, "ics_indicators", frame, periods, extra)
-
-
-published_assets = [absence_benchmark, absence_by_reason, ics_indicators]
+published_assets = [absence_publication]

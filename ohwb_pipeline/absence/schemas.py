@@ -12,6 +12,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.polars import PolarsData
 
+from ohwb_pipeline.ingest.truncation import EPISODES_RULE, STAFF_RULE
 from ohwb_pipeline.ingest.validate import (
     FILE_ORG,
     PERIOD_END,
@@ -93,6 +94,7 @@ EPISODES = Contract(
     model=AbsenceEpisode,
     identifier="employee_id",
     frame_check_columns=_FRAME_CHECK_COLUMNS,
+    row_count_rule=EPISODES_RULE,
 )
 STAFF_IN_POST = Contract(
     name="staff_in_post",
@@ -100,6 +102,7 @@ STAFF_IN_POST = Contract(
     model=StaffInPost,
     identifier="employee_id",
     frame_check_columns=_FRAME_CHECK_COLUMNS,
+    row_count_rule=STAFF_RULE,
 )
 
 

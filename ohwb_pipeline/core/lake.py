@@ -6,20 +6,21 @@ Layout under the data dir:
   warehouse/quarantine/<extract>/period=YYYY-MM/...    rejected rows with reasons
   published/<table>/period=YYYY-MM/part-0.parquet      what BI tools read
   published/_manifest.json                             schema version, partitions, rows, hashes, run
+  published/revisions/revised_on=YYYY-MM-DD/*.parquet   every changed published figure
+  published/_commits/, published/_staging/             a publication in progress (see publishing.py)
 """
 
 import contextlib
-import fcntl
 import hashlib
-import json
 import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
+
+from ohwb_pipeline.core.atomic import swap_in
 
 PART_FILE = "part-0.parquet"
 STAGING = "_staging"
@@ -97,40 +98,47 @@ def _staging_dir(table_root: Path) -> Path:
 def replace_partition(table_root: Path, period: str, key: str = "period") -> Iterator[Path]:
     """Yield a staging file path; on success swap its folder in place of `<key>=<period>`.
 
-    A crash before the swap leaves the old partition untouched. The swap itself is two renames on one
-    filesystem; if a crash falls between them the old folder is kept in staging and restored by the
-    next write of that partition, so a reader sees the old partition or the new one, never a mix.
+    The swap is one `renameat2(RENAME_EXCHANGE)` (see atomic.py): a crash leaves the old partition
+    or the new one, and a concurrent reader never finds the partition missing or doubled. Staging
+    folders carry the writer's pid, so `clean_stale_staging` can remove a killed writer's leftovers
+    without touching a live one's.
     """
     target = partition_dir(table_root, period, key)
-    staging = _staging_dir(table_root) / f"{table_root.name}.{key}={period}.{uuid.uuid4().hex}"
+    staging = _staging_dir(table_root) / f"{table_root.name}.{key}={period}.{os.getpid()}.{uuid.uuid4().hex}"
     staging.mkdir(parents=True, exist_ok=True)
-    _restore_orphans(table_root, target)
     try:
         yield staging / PART_FILE
-        table_root.mkdir(parents=True, exist_ok=True)
-        old = staging.with_name(staging.name + ".old")
-        if target.exists():
-            os.replace(target, old)
-        os.replace(staging, target)
-        shutil.rmtree(old, ignore_errors=True)
+        swap_in(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _restore_orphans(table_root: Path, target: Path) -> None:
-    staging_root = _staging_dir(table_root)
-    if target.exists() or not staging_root.exists():
-        return
-    for old in staging_root.glob(f"{table_root.name}.{target.name}.*.old"):
-        os.replace(old, target)
-        return
+def clean_stale_staging(root: Path) -> list[Path]:
+    """Remove staging folders under `root`'s warehouse and published areas whose writer is dead."""
+    removed = []
+    for area in ("warehouse", "published"):
+        staging_root = root / area / STAGING
+        if not staging_root.is_dir():
+            continue
+        for leftover in staging_root.iterdir():
+            if not _writer_alive(leftover.name):
+                shutil.rmtree(leftover, ignore_errors=True)
+                removed.append(leftover)
+    return removed
 
 
-def write_file_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+def _writer_alive(name: str) -> bool:
+    parts = name.split(".")
+    pid = next((int(p) for p in parts if p.isdigit()), None)
+    if pid is None or name.endswith(".old"):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def file_sha256(path: Path) -> str:
@@ -139,46 +147,6 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def update_manifest(
-    lake: Lake,
-    table: str,
-    *,
-    schema_version: str,
-    columns: dict[str, str],
-    partitions: dict[str, int],
-    run_id: str,
-    partition_key: str = "period",
-) -> dict:
-    """Record the partitions a run published: rows, content hash and the run that wrote them."""
-    lake.published.mkdir(parents=True, exist_ok=True)
-    lock_path = lake.published / "_manifest.lock"
-    with lock_path.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        manifest = json.loads(lake.manifest_path.read_text()) if lake.manifest_path.exists() else {}
-        manifest.setdefault("tables", {})
-        entry = manifest["tables"].setdefault(table, {"partitions": {}})
-        entry.update(
-            {
-                "schema_version": schema_version,
-                "columns": columns,
-                "path": f"{table}/{partition_key}=*/{PART_FILE}",
-                "partition_key": partition_key,
-            }
-        )
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        for period, rows in partitions.items():
-            entry["partitions"][period] = {
-                "rows": rows,
-                "sha256": file_sha256(partition_file(lake.published_table(table), period, partition_key)),
-                "run_id": run_id,
-                "written_at": now,
-            }
-        entry["partitions"] = dict(sorted(entry["partitions"].items()))
-        manifest["updated_at"] = now
-        write_file_atomically(lake.manifest_path, json.dumps(manifest, indent=2).encode())
-    return manifest
 
 
 def write_periods(

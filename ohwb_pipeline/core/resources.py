@@ -35,6 +35,10 @@ class OhwbSettings(dg.ConfigurableResource):
     data_dir: str = ""
     duckdb_memory_limit: str = "1GB"
     duckdb_threads: int = 0
+    expected_submitters_file: str = ""
+    min_coverage_percent: float = -1.0
+    staff_truncation_drop: float = 0.20
+    truncation_min_rows: int = 100
 
     @property
     def root(self) -> Path:
@@ -45,6 +49,33 @@ class OhwbSettings(dg.ConfigurableResource):
         """`<data dir>/reference` when it exists (local overrides), else the CSVs shipped in the repo."""
         local = self.root / "reference"
         return local if local.is_dir() else SHIPPED_REFERENCE
+
+    @property
+    def config_dir(self) -> Path:
+        """`<data dir>/config`: a deployment's own settings files (expected submitters, ingest overrides)."""
+        return self.root / "config"
+
+    @property
+    def expected_submitters_path(self) -> Path:
+        """Which trusts must submit each month: this setting, else `OHWB_EXPECTED_SUBMITTERS`, else
+        `<data dir>/config/expected_submitters.csv`, else the shipped list of every trust."""
+        chosen = self.expected_submitters_file or os.environ.get("OHWB_EXPECTED_SUBMITTERS", "")
+        if chosen:
+            return Path(chosen).resolve()
+        local = self.config_dir / "expected_submitters.csv"
+        return local if local.is_file() else self.reference_dir / "expected_submitters.csv"
+
+    @property
+    def ingest_overrides_path(self) -> Path:
+        return self.config_dir / "ingest_overrides.csv"
+
+    @property
+    def coverage_floor(self) -> float:
+        """Minimum England coverage (%) below which a month is not published; 0 = off (the default).
+        A national deployment sets 95 (`OHWB_MIN_COVERAGE_PERCENT=95`)."""
+        if self.min_coverage_percent >= 0:
+            return self.min_coverage_percent
+        return float(os.environ.get("OHWB_MIN_COVERAGE_PERCENT") or 0)
 
     @property
     def threads(self) -> int:

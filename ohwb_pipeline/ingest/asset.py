@@ -16,7 +16,8 @@ from ohwb_pipeline.core.lake import Lake
 from ohwb_pipeline.core.metadata import column_schema, markdown_preview
 from ohwb_pipeline.core.resources import OhwbSettings, pseudo_key_from_env
 from ohwb_pipeline.ingest import checks as ingest_checks
-from ohwb_pipeline.ingest.month import ingest_month
+from ohwb_pipeline.ingest.month import ACCEPTED_STATUSES, accepted_row_history, ingest_month
+from ohwb_pipeline.ingest.truncation import TruncationGuard, read_overrides
 from ohwb_pipeline.ingest.validate import Contract
 
 
@@ -27,17 +28,25 @@ def ingest_periods(
     landing_name: str,
     periods: list[str],
     schema: pa.DataFrameSchema,
+    with_completeness: bool = True,
 ) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
     lake = Lake(settings.root)
     key = pseudo_key_from_env()
     con = duck.connect(settings)
+    guard = TruncationGuard(
+        rule=contract.row_count_rule,
+        staff_drop=settings.staff_truncation_drop,
+        min_rows=settings.truncation_min_rows,
+        history=accepted_row_history(lake, contract, periods[0]),
+        overrides=read_overrides(settings.ingest_overrides_path, landing_name),
+    )
     logs, by_check, present, seconds = [], [], {}, {}
     for period in periods:
         began = time.perf_counter()
-        landed = ingest_month(con, lake, contract, landing_name, period, schema, key)
+        landed = ingest_month(con, lake, contract, landing_name, period, schema, key, guard)
         logs.append(landed.file_log.with_columns(pl.lit(period).alias("period")))
         by_check.append(landed.quarantine_by_check)
-        present[period] = set(landed.file_log.filter(pl.col("status") != "unreadable")["org_code"])
+        present[period] = set(landed.file_log.filter(pl.col("status").is_in(ACCEPTED_STATUSES))["org_code"])
         for stage, spent in landed.seconds.items():
             seconds[stage] = seconds.get(stage, 0.0) + spent
         context.log.info(
@@ -47,16 +56,19 @@ def ingest_periods(
         )
     file_log = pl.concat(logs)
     accepted, quarantined = int(file_log["rows_accepted"].sum()), int(file_log["rows_quarantined"].sum())
-    expected = {p.stem for p in (lake.landing / landing_name).glob("*/*.csv")}
     yield ingest_checks.reconciliation(file_log, accepted, quarantined)
-    yield ingest_checks.completeness(expected, present)
+    if with_completeness:
+        expected = {p.stem for p in (lake.landing / landing_name).glob("*/*.csv")}
+        yield ingest_checks.completeness(expected, present)
     quarantine = (
         pl.concat(by_check)
         .group_by("check", "column")
         .agg(pl.col("rows").sum())
         .sort("rows", descending=True)
     )
-    unreadable = file_log.filter(pl.col("status") == "unreadable").select("period", "source_file", "error")
+    unreadable = file_log.filter(~pl.col("status").is_in(ACCEPTED_STATUSES)).select(
+        "period", "source_file", "status", "error"
+    )
     yield dg.MaterializeResult(
         metadata={
             "dagster/row_count": accepted,
@@ -66,9 +78,10 @@ def ingest_periods(
             "rows_read": int(file_log["rows_read"].sum()),
             "rows_accepted": accepted,
             "rows_quarantined": quarantined,
-            "unreadable_files": unreadable.height,
+            "rejected_or_suspect_files": unreadable.height,
+            "suspect_files": int((file_log["status"] == "suspect_truncation").sum()),
             "quarantine_by_check": markdown_preview(quarantine, rows=30),
-            "unreadable": markdown_preview(unreadable, rows=30),
+            "rejected_or_suspect": markdown_preview(unreadable, rows=30),
             "path": str(lake.warehouse_table(contract.name)),
             **{f"seconds_{stage}": round(spent, 3) for stage, spent in seconds.items()},
         }

@@ -10,11 +10,14 @@ COMPLETENESS = "completeness"
 RECONCILIATION = "reconciliation"
 
 
-def ingest_check_specs(asset: str) -> list[dg.AssetCheckSpec]:
+def ingest_check_specs(asset: str, completeness: bool = True) -> list[dg.AssetCheckSpec]:
+    landed = dg.AssetCheckSpec(
+        COMPLETENESS,
+        asset=asset,
+        description="Every trust that ever landed this extract landed a readable file",
+    )
     return [
-        dg.AssetCheckSpec(
-            COMPLETENESS, asset=asset, description="Every expected trust landed a readable file"
-        ),
+        *([landed] if completeness else []),
         dg.AssetCheckSpec(
             RECONCILIATION,
             asset=asset,

@@ -13,9 +13,10 @@ import duckdb
 import pandera.polars as pa
 import polars as pl
 
-from ohwb_pipeline.core.lake import Lake, replace_partition
+from ohwb_pipeline.core.lake import Lake, existing_partitions, partition_file, replace_partition
 from ohwb_pipeline.ingest.pseudonymise import hmac_params, hmac_sql
 from ohwb_pipeline.ingest.read import read_text_csv
+from ohwb_pipeline.ingest.truncation import TruncationGuard
 from ohwb_pipeline.ingest.validate import (
     FILE_ORG,
     LINE_NUMBER,
@@ -42,12 +43,45 @@ LOG_SCHEMA = {
     "org_code": pl.Utf8,
     "status": pl.Utf8,
     "error": pl.Utf8,
+    "sha256": pl.Utf8,
+    "guard": pl.Utf8,
+    "override": pl.Utf8,
     "extra_columns": pl.Utf8,
     "rows_read": pl.Int64,
     "rows_accepted": pl.Int64,
     "rows_quarantined": pl.Int64,
     "rows_in_rejected_file": pl.Int64,
 }
+
+
+ACCEPTED_STATUSES = ("ok", "partial")
+
+
+def ingest_log_root(lake: Lake, contract: Contract) -> Path:
+    return lake.warehouse_table("ingest_log") / contract.name
+
+
+def accepted_row_history(lake: Lake, contract: Contract, before: str) -> dict[str, list[int]]:
+    """Each trust's rows read in its accepted files of earlier periods, oldest first (the guard's history)."""
+    root = ingest_log_root(lake, contract)
+    key = contract.partition_key
+    earlier = [p for p in existing_partitions(root, key) if p < before]
+    if not earlier:
+        return {}
+    logs = pl.concat(
+        [
+            pl.read_parquet(
+                partition_file(root, p, key), columns=["org_code", "status", "rows_read"]
+            ).with_columns(pl.lit(p).alias("period"))
+            for p in earlier
+        ],
+        how="diagonal_relaxed",
+    )
+    accepted = logs.filter(pl.col("status").is_in(ACCEPTED_STATUSES)).sort("org_code", "period")
+    return {
+        org: rows
+        for org, rows in accepted.group_by("org_code", maintain_order=True).agg("rows_read").iter_rows()
+    }
 
 
 @dataclass
@@ -71,7 +105,7 @@ class MonthIngest:
 
 
 def _read_files(
-    files: list[Path], lake: Lake, contract: Contract, period: str
+    files: list[Path], lake: Lake, contract: Contract, period: str, guard: TruncationGuard
 ) -> tuple[pl.DataFrame, list[dict]]:
     start, end = period_bounds(period)
     frames, file_rows = [], []
@@ -82,25 +116,34 @@ def _read_files(
         reads = list(pool.map(lambda path: read_text_csv(path, contract), files))
     for path, read in zip(files, reads, strict=True):
         rel = path.relative_to(lake.root).as_posix()
-        status = "unreadable" if read.error else "ok"
+        org = path.stem
         if read.extra_columns:
             log.warning("%s: extra columns ignored: %s", rel, ", ".join(read.extra_columns))
+        suspect = None if read.error else guard.suspect_reason(org, read.rows_read, read.ends_with_newline)
+        override = guard.override(period, org, read.sha256) if suspect else None
+        held = suspect is not None and override is None
+        status = "unreadable" if read.error else "suspect_truncation" if held else "ok"
+        rejected = read.error is not None or held
         file_rows.append(
             {
                 "source_file": rel,
-                "org_code": path.stem,
+                "org_code": org,
                 "status": status,
-                "error": read.error,
+                "error": read.error or (suspect if held else None),
+                "sha256": read.sha256,
+                "guard": suspect,
+                "override": override.describe() if override else None,
                 "extra_columns": ",".join(read.extra_columns) or None,
-                # A rejected file's rows never enter validation; they are counted apart so that
-                # rows_read = rows_accepted + rows_quarantined holds for every file.
-                "rows_read": 0 if read.error else read.rows_read,
-                "rows_in_rejected_file": read.rows_read if read.error else 0,
+                # A rejected or suspect file's rows never enter validation; they are counted apart so
+                # that rows_read = rows_accepted + rows_quarantined holds for every file.
+                "rows_read": 0 if rejected else read.rows_read,
+                "rows_in_rejected_file": read.rows_read if rejected else 0,
             }
         )
-        if read.error:
-            log.warning("%s: %s", rel, read.error)
+        if rejected:
+            log.warning("%s: %s", rel, read.error or f"held as suspect: {suspect}")
             continue
+        guard.accepted(org, read.rows_read)
         frames.append(
             read.frame.with_columns(
                 pl.lit(rel).alias(SOURCE_FILE),
@@ -152,10 +195,12 @@ def ingest_month(
     period: str,
     schema: pa.DataFrameSchema,
     key: bytes,
+    guard: TruncationGuard | None = None,
 ) -> MonthIngest:
     timer = _StageTimer()
     files = sorted(lake.landing_dir(landing_name, period).glob("*.csv"))
-    text, file_rows = _read_files(files, lake, contract, period)
+    guard = guard or TruncationGuard(rule=None)
+    text, file_rows = _read_files(files, lake, contract, period, guard)
     timer.lap("read")
     accepted, quarantined = split_rows(text, contract, schema)
     timer.lap("validate")
@@ -163,7 +208,7 @@ def ingest_month(
     timer.lap("pseudonymise_and_write")
     _write_quarantine(con, lake, contract, period, quarantined, key)
     file_log = _file_log(file_rows, accepted, quarantined)
-    log_root = lake.warehouse_table("ingest_log") / contract.name
+    log_root = ingest_log_root(lake, contract)
     with replace_partition(log_root, period, contract.partition_key) as path:
         file_log.write_parquet(path, compression="zstd")
     by_check = (

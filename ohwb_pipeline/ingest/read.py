@@ -2,6 +2,7 @@
 one bad value cannot retype or fail a whole column. Problems with the file as a whole become
 `FileRead.error`; nothing here raises for a bad file."""
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,8 @@ class FileRead:
     rows_read: int
     error: str | None = None
     extra_columns: list[str] = field(default_factory=list)
+    sha256: str | None = None
+    ends_with_newline: bool = True
 
 
 def read_text_csv(path: Path, contract: Contract) -> FileRead:
@@ -28,6 +31,14 @@ def read_text_csv(path: Path, contract: Contract) -> FileRead:
         raw = path.read_bytes()
     except OSError as exc:
         return FileRead(None, 0, f"cannot open file: {exc.strerror}")
+    digest = hashlib.sha256(raw).hexdigest()
+    ends = raw.endswith(b"\n")
+    read = _parse(raw, contract)
+    read.sha256, read.ends_with_newline = digest, ends
+    return read
+
+
+def _parse(raw: bytes, contract: Contract) -> FileRead:
     if not raw.strip():
         return FileRead(None, 0, "empty file: no header row")
     if b"\0" in raw[:4096]:
@@ -51,5 +62,3 @@ def read_text_csv(path: Path, contract: Contract) -> FileRead:
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else type(exc).__name__
-
-

@@ -39,6 +39,7 @@ class Contract:
     frame_check_columns: dict[str, str] = field(default_factory=dict)
     optional: tuple[str, ...] = ()
     partition_key: str = "period"
+    row_count_rule: str | None = None  # the truncation guard's history rule (truncation.py)
 
     @property
     def required(self) -> list[str]:

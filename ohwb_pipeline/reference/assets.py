@@ -1,5 +1,7 @@
 """Reference tables as unpartitioned assets, each validated by its own pandera model."""
 
+from pathlib import Path
+
 import dagster as dg
 import polars as pl
 
@@ -17,9 +19,11 @@ from ohwb_pipeline.reference.schemas import REFERENCE_CONTRACTS
 GROUP = "reference"
 
 
-def _publish(settings: OhwbSettings, name: str, **isin: list[str]) -> dg.MaterializeResult:
+def _publish(
+    settings: OhwbSettings, name: str, source: Path | None = None, **isin: list[str]
+) -> dg.MaterializeResult:
     contract = REFERENCE_CONTRACTS[name]
-    source = settings.reference_dir / f"{name}.csv"
+    source = source or settings.reference_dir / f"{name}.csv"
     frame = validate_reference_csv(source, contract, **isin)
     target = Lake(settings.root).reference_table(name)
     write_reference(frame, target)
@@ -88,4 +92,24 @@ def survey_questions(settings: OhwbSettings) -> dg.MaterializeResult:
     return result
 
 
-reference_assets = [icbs, organisations, absence_reasons, staff_groups, survey_scales, survey_questions]
+@dg.asset(group_name=GROUP, kinds={"polars", "parquet"}, deps=[organisations])
+def expected_submitters(settings: OhwbSettings) -> dg.MaterializeResult:
+    """The trusts that must submit absence and staff-in-post extracts each month (the completeness gate).
+
+    Shipped: every trust from 2021-04. A deployment (an ICS, a test, the demo) narrows it with
+    `<data dir>/config/expected_submitters.csv` or `OHWB_EXPECTED_SUBMITTERS`; it is never inferred from
+    what happened to land.
+    """
+    known = read_reference(Lake(settings.root), "organisations")["org_code"].to_list()
+    return _publish(settings, "expected_submitters", settings.expected_submitters_path, org_code=known)
+
+
+reference_assets = [
+    expected_submitters,
+    icbs,
+    organisations,
+    absence_reasons,
+    staff_groups,
+    survey_scales,
+    survey_questions,
+]

@@ -57,6 +57,26 @@ class SurveyScale(pa.DataFrameModel):
         return data.lazyframe.select(~pl.struct("scale", "code").is_duplicated())
 
 
+class ExpectedSubmitter(pa.DataFrameModel):
+    org_code: str = pa.Field(unique=True, description="a trust in organisations.csv")
+    expected_from: str = pa.Field(
+        nullable=True,
+        str_matches=r"^\d{4}-\d{2}$",
+        description="first month it must submit (YYYY-MM); empty: always",
+    )
+    expected_to: str = pa.Field(
+        nullable=True,
+        str_matches=r"^\d{4}-\d{2}$",
+        description="last month it must submit; empty: still expected",
+    )
+    note: str = pa.Field(nullable=True, description="why, for a trust that opened, merged or closed")
+
+    @pa.dataframe_check(name="from_not_after_to")
+    def from_not_after_to(cls, data) -> pl.LazyFrame:
+        ordered = pl.col("expected_from") <= pl.col("expected_to")
+        return data.lazyframe.select(ordered.fill_null(True))
+
+
 def _contract(name: str, model: type[pa.DataFrameModel]) -> Contract:
     types = {
         "str": pl.Utf8,
@@ -76,4 +96,5 @@ REFERENCE_CONTRACTS: dict[str, Contract] = {
     "staff_groups": _contract("staff_groups", StaffGroup),
     "survey_questions": _contract("survey_questions", SurveyQuestion),
     "survey_scales": _contract("survey_scales", SurveyScale),
+    "expected_submitters": _contract("expected_submitters", ExpectedSubmitter),
 }

@@ -5,17 +5,16 @@ never mix years computed from different facts. Outputs are published partitioned
 """
 
 import hashlib
-import shutil
 
 import dagster as dg
 import polars as pl
 
 from ohwb_pipeline.absence.assets import absence_facts, workforce_facts
-from ohwb_pipeline.absence.published import publish
 from ohwb_pipeline.absence.schemas import in_reference
 from ohwb_pipeline.core import duck
-from ohwb_pipeline.core.lake import Lake, existing_partitions, partition_dir, table_glob
+from ohwb_pipeline.core.lake import Lake, existing_partitions, table_glob
 from ohwb_pipeline.core.metadata import column_schema, markdown_preview
+from ohwb_pipeline.core.publishing import TableUpdate, contract_spec, publish_table
 from ohwb_pipeline.core.resources import OhwbSettings
 from ohwb_pipeline.reference.assets import absence_reasons, icbs, organisations
 from ohwb_pipeline.reference.load import (
@@ -25,7 +24,7 @@ from ohwb_pipeline.reference.load import (
     write_reference,
 )
 from ohwb_pipeline.roi import checks
-from ohwb_pipeline.roi.contracts import SCHEMA_VERSION, IcsRoiSummary, InterventionRoi
+from ohwb_pipeline.roi.contracts import CONTRACTS
 from ohwb_pipeline.roi.register import ingest_register
 from ohwb_pipeline.roi.schemas import INTERVENTIONS, UNIT_COSTS, target_reasons_check
 
@@ -119,10 +118,11 @@ def _roi_frame(settings: OhwbSettings) -> pl.DataFrame:
     return duck.connect(settings).sql(duck.load_sql(__file__, "intervention_roi"), params=params).pl()
 
 
-def _replace_all(table_root, years: list[str]) -> None:
-    """A full recompute: financial years no longer produced are removed, not left stale."""
-    for old in set(existing_partitions(table_root, FY_KEY)) - set(years):
-        shutil.rmtree(partition_dir(table_root, old, FY_KEY))
+def _full_recompute(lake: Lake, table: str, frame: pl.DataFrame) -> TableUpdate:
+    """Every financial year is rewritten; years no longer produced are removed, not left stale."""
+    years = sorted(frame[FY_KEY].unique().to_list()) if frame.height else []
+    stale = sorted(set(existing_partitions(lake.published_table(table), FY_KEY)) - set(years))
+    return TableUpdate(table, CONTRACTS[table], frame, years, remove=stale)
 
 
 @dg.asset(
@@ -134,7 +134,6 @@ def _replace_all(table_root, years: list[str]) -> None:
 def intervention_roi(context: dg.AssetExecutionContext, settings: OhwbSettings):
     """ROI per intervention x financial year, by before/after and by difference-in-differences."""
     frame = _roi_frame(settings)
-    years = sorted(frame[FY_KEY].unique().to_list())
     preview = frame.filter(pl.col("method") == "difference_in_differences").select(
         FY_KEY,
         "intervention_id",
@@ -144,17 +143,9 @@ def intervention_roi(context: dg.AssetExecutionContext, settings: OhwbSettings):
         "roi_ratio_central",
         "reported_roi",
     )
-    yield from publish(
-        context,
-        settings,
-        "intervention_roi",
-        frame,
-        years,
-        {"preview": markdown_preview(preview, rows=60)},
-        (InterventionRoi, SCHEMA_VERSION),
-        FY_KEY,
-    )
-    _replace_all(Lake(settings.root).published_table("intervention_roi"), years)
+    lake = Lake(settings.root)
+    update = _full_recompute(lake, "intervention_roi", frame)
+    yield from publish_table(context, lake, update, {"preview": markdown_preview(preview, rows=60)})
     yield checks.windows_complete(frame)
     yield checks.plausible_range(frame)
 
@@ -163,27 +154,22 @@ def intervention_roi(context: dg.AssetExecutionContext, settings: OhwbSettings):
     group_name=GROUP,
     deps=[intervention_roi, icbs],
     kinds={"duckdb", "parquet"},
-    check_specs=[dg.AssetCheckSpec("contract", asset="ics_roi_summary", blocking=True)],
+    check_specs=[contract_spec("ics_roi_summary")],
 )
 def ics_roi_summary(context: dg.AssetExecutionContext, settings: OhwbSettings):
     """Total investment, savings and ROI of all interventions per ICB and financial year."""
     lake = Lake(settings.root)
     if not existing_partitions(lake.published_table("intervention_roi"), FY_KEY):
         context.log.warning("no intervention ROI rows (is the register empty?): nothing to summarise")
-        _replace_all(lake.published_table("ics_roi_summary"), [])
-        yield dg.AssetCheckResult(check_name="contract", passed=True, metadata={"rows": 0})
-        yield dg.MaterializeResult(metadata={"dagster/row_count": 0})
+        nothing = pl.DataFrame(schema={FY_KEY: pl.Utf8})
+        yield from publish_table(context, lake, _full_recompute(lake, "ics_roi_summary", nothing))
         return
     params = {
         "icbs": str(lake.reference_table("icbs")),
         "intervention_roi": table_glob(lake.published_table("intervention_roi")),
     }
     frame = duck.connect(settings).sql(duck.load_sql(__file__, "ics_roi_summary"), params=params).pl()
-    years = sorted(frame[FY_KEY].unique().to_list())
-    yield from publish(
-        context, settings, "ics_roi_summary", frame, years, None, (IcsRoiSummary, SCHEMA_VERSION), FY_KEY
-    )
-    _replace_all(lake.published_table("ics_roi_summary"), years)
+    yield from publish_table(context, lake, _full_recompute(lake, "ics_roi_summary", frame))
 
 
 roi_assets = [unit_costs, interventions, intervention_roi, ics_roi_summary]

@@ -4,6 +4,8 @@ import pandera.polars as pa
 import polars as pl
 from pandera.polars import PolarsData
 
+from ohwb_pipeline.core.publishing import PublishedContract
+
 METHODS = ["before_after", "difference_in_differences"]
 SCHEMA_VERSION = "1.0"
 
@@ -85,3 +87,21 @@ class IcsRoiSummary(pa.DataFrameModel):
     class Config:
         strict = True
         ordered = True
+
+
+CONTRACTS: dict[str, PublishedContract] = {
+    "intervention_roi": PublishedContract(
+        InterventionRoi,
+        SCHEMA_VERSION,
+        identity=("intervention_id", "method"),
+        area_column="home_icb",
+        key="financial_year",
+    ),
+    "ics_roi_summary": PublishedContract(
+        IcsRoiSummary,
+        SCHEMA_VERSION,
+        identity=("icb_code", "method"),
+        area_column="icb_code",
+        key="financial_year",
+    ),
+}

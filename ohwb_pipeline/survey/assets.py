@@ -7,13 +7,12 @@ Partitions are survey years (`2023-01-01` is the survey fielded in autumn 2023).
 import dagster as dg
 import polars as pl
 
-from ohwb_pipeline.absence import checks as publish_checks
 from ohwb_pipeline.absence.assets import workforce_facts
-from ohwb_pipeline.absence.published import ics_indicators, publish
 from ohwb_pipeline.core import duck
 from ohwb_pipeline.core.lake import Lake, existing_partitions, table_glob
 from ohwb_pipeline.core.metadata import markdown_preview
 from ohwb_pipeline.core.partitions import single_run, yearly_survey_partitions, years_in_window
+from ohwb_pipeline.core.publishing import TableUpdate, contract_spec, publish_table
 from ohwb_pipeline.core.resources import OhwbSettings
 from ohwb_pipeline.ingest import checks as ingest_checks
 from ohwb_pipeline.ingest.asset import ingest_periods
@@ -28,7 +27,7 @@ from ohwb_pipeline.survey.suppression import ALL_GROUPS
 GROUP = "survey"
 
 
-def _monthly(asset: dg.AssetsDefinition) -> dg.AssetDep:
+def _monthly(asset: dg.AssetsDefinition | str) -> dg.AssetDep:
     """A yearly asset reading a monthly one: Dagster maps survey year Y to the months of Y. Months
     before April 2021 do not exist, so they must not count as missing (the 2021 survey reads
     October 2021 weights; the scorecard reads April Y to March Y+1 itself)."""
@@ -64,7 +63,7 @@ def survey_responses(context: dg.AssetExecutionContext, settings: OhwbSettings):
     backfill_policy=single_run,
     group_name=GROUP,
     deps=[survey_responses, organisations, icbs, survey_questions, _monthly(workforce_facts)],
-    check_specs=[publish_checks.contract_spec("survey_indicators"), *checks.specs("survey_indicators")],
+    check_specs=[contract_spec("survey_indicators"), *checks.specs("survey_indicators")],
     kinds={"duckdb", "parquet"},
 )
 def survey_indicators(context: dg.AssetExecutionContext, settings: OhwbSettings):
@@ -104,17 +103,8 @@ def survey_indicators(context: dg.AssetExecutionContext, settings: OhwbSettings)
         "suppressed_cells": int(frame["suppressed"].sum()),
         "england_all_staff_groups": markdown_preview(headline, rows=60),
     }
-    yield from publish(
-        context,
-        settings,
-        "survey_indicators",
-        frame,
-        years,
-        extra,
-        contract=CONTRACTS["survey_indicators"],
-        key="year",
-        check_each_partition=True,
-    )
+    update = TableUpdate("survey_indicators", CONTRACTS["survey_indicators"], frame, years)
+    yield from publish_table(context, Lake(settings.root), update, extra)
     current = frame.select("year", "level", "area_code", "staff_group", "question_id", "pct")
     yield checks.year_on_year(current, pl.concat([previous_year(settings, years), current]))
 
@@ -123,8 +113,8 @@ def survey_indicators(context: dg.AssetExecutionContext, settings: OhwbSettings)
     partitions_def=yearly_survey_partitions,
     backfill_policy=single_run,
     group_name=GROUP,
-    deps=[survey_indicators, _monthly(ics_indicators)],
-    check_specs=[publish_checks.contract_spec("ics_wellbeing_scorecard")],
+    deps=[survey_indicators, _monthly("ics_indicators")],
+    check_specs=[contract_spec("ics_wellbeing_scorecard")],
     kinds={"duckdb", "parquet"},
 )
 def ics_wellbeing_scorecard(context: dg.AssetExecutionContext, settings: OhwbSettings):
@@ -161,17 +151,8 @@ def ics_wellbeing_scorecard(context: dg.AssetExecutionContext, settings: OhwbSet
         "year", "area_name", "mental_health_absence_rate", "work_stress_pct", "absence_months"
     )
     extra = {"preview": markdown_preview(preview, rows=50)}
-    yield from publish(
-        context,
-        settings,
-        "ics_wellbeing_scorecard",
-        frame,
-        years,
-        extra,
-        contract=CONTRACTS["ics_wellbeing_scorecard"],
-        key="year",
-        check_each_partition=True,
-    )
+    update = TableUpdate("ics_wellbeing_scorecard", CONTRACTS["ics_wellbeing_scorecard"], frame, years)
+    yield from publish_table(context, lake, update, extra)
 
 
 survey_assets = [survey_responses, survey_indicators, ics_wellbeing_scorecard]

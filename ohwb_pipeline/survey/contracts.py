@@ -4,6 +4,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.polars import PolarsData
 
+from ohwb_pipeline.core.publishing import PublishedContract
 from ohwb_pipeline.survey.suppression import MIN_VALID
 
 LEVELS = ["org", "icb", "region", "england"]
@@ -82,7 +83,21 @@ class IcsWellbeingScorecard(pa.DataFrameModel):
         ordered = True
 
 
-CONTRACTS: dict[str, tuple[type[pa.DataFrameModel], str]] = {
-    "survey_indicators": (SurveyIndicators, "1.0"),
-    "ics_wellbeing_scorecard": (IcsWellbeingScorecard, "1.0"),
+CONTRACTS: dict[str, PublishedContract] = {
+    "survey_indicators": PublishedContract(
+        SurveyIndicators,
+        "1.0",
+        identity=("level", "area_code", "staff_group", "question_id"),
+        area_column="area_code",
+        key="year",
+        check_each_partition=True,
+    ),
+    "ics_wellbeing_scorecard": PublishedContract(
+        IcsWellbeingScorecard,
+        "1.0",
+        identity=("level", "area_code"),
+        area_column="area_code",
+        key="year",
+        check_each_partition=True,
+    ),
 }

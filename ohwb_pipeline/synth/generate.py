@@ -19,7 +19,7 @@ from ohwb_pipeline.synth.survey import question_model, respondents
 
 log = logging.getLogger("ohwb.synth")
 # Bump when the same settings would generate different files, so cached data is regenerated.
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 
 
 @dataclass
@@ -173,9 +173,17 @@ def generate(cfg: SynthConfig) -> SynthSummary:
             fault_rng,
             month,
             summary.faults,
+            summary.orgs,
         )
         summary.episode_rows += _write_month(
-            episode_month, cfg.out / "absence" / period, cfg, EPISODE_FAULTS, fault_rng, month, summary.faults
+            episode_month,
+            cfg.out / "absence" / period,
+            cfg,
+            EPISODE_FAULTS,
+            fault_rng,
+            month,
+            summary.faults,
+            summary.orgs,
         )
         log.info("synth %s: %d staff rows, %d episodes", period, staff_month.height, episode_month.height)
     survey_fault_rng = np.random.default_rng([cfg.seed, 98])
@@ -239,12 +247,15 @@ def _month_rows(frame: pl.DataFrame, lo: int, hi: int, day0: dt.date) -> pl.Data
 
 
 def _write_month(
-    frame: pl.DataFrame, folder: Path, cfg: SynthConfig, kinds: list[str], rng, month, faults
+    frame: pl.DataFrame, folder: Path, cfg: SynthConfig, kinds: list[str], rng, month, faults, orgs: list[str]
 ) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     parts = {
         org: f for (org,), f in frame.partition_by("org_code", as_dict=True, maintain_order=True).items()
     }
+    # A trust with nothing to report still submits its file, with the header only: an absent file
+    # means "not received", which the pipeline withholds.
+    parts |= {org: frame.clear() for org in orgs if org not in parts}
     if cfg.faults:
         parts = {org: f.with_columns(pl.all().cast(pl.Utf8)) for org, f in parts.items()}
         for kind, count in inject(parts, cfg.faults, kinds, rng, month).items():

@@ -1,14 +1,14 @@
-import json
+import os
+import threading
 
 import polars as pl
 import pytest
 
 from ohwb_pipeline.core.lake import (
-    Lake,
+    clean_stale_staging,
     existing_partitions,
     partition_file,
     replace_partition,
-    update_manifest,
     write_periods,
 )
 
@@ -36,16 +36,36 @@ def test_a_crash_while_writing_leaves_the_old_partition(tmp_path):
     assert pl.read_parquet(partition_file(table, "2024-01"))["x"].to_list() == [1]
 
 
-def test_a_crash_between_the_two_renames_is_recovered_by_the_next_write(tmp_path):
-    table = tmp_path / "warehouse" / "t"
-    _write(table, "2024-01", 1)
+def test_a_killed_writers_staging_is_cleaned_but_a_live_ones_is_kept(tmp_path):
     staging = tmp_path / "warehouse" / "_staging"
-    staging.mkdir(parents=True, exist_ok=True)
-    # Simulate the crash: the old folder was moved aside and the new one never moved in.
-    (table / "period=2024-01").rename(staging / "t.period=2024-01.abc.old")
-    with pytest.raises(RuntimeError), replace_partition(table, "2024-01"):
-        raise RuntimeError("fails again before the swap")
-    assert pl.read_parquet(partition_file(table, "2024-01"))["x"].to_list() == [1]
+    dead = staging / "t.period=2024-01.999999999.abc"
+    live = staging / f"t.period=2024-01.{os.getpid()}.def"
+    for folder in (dead, live):
+        folder.mkdir(parents=True)
+    removed = clean_stale_staging(tmp_path)
+    assert removed == [dead]
+    assert live.exists()
+
+
+def test_a_swap_leaves_no_moment_without_the_partition(tmp_path):
+    table = tmp_path / "published" / "t"
+    _write(table, "2024-01", 0)
+    stop = threading.Event()
+    missing = []
+
+    def read_forever():
+        while not stop.is_set():
+            if not (table / "period=2024-01" / "part-0.parquet").exists():
+                missing.append(1)
+
+    reader = threading.Thread(target=read_forever)
+    reader.start()
+    for value in range(200):
+        _write(table, "2024-01", value)
+    stop.set()
+    reader.join()
+    assert not missing
+    assert pl.read_parquet(partition_file(table, "2024-01"))["x"].to_list() == [199]
 
 
 def test_readers_never_see_staging_files(tmp_path):
@@ -62,17 +82,3 @@ def test_write_periods_writes_empty_months_too(tmp_path):
     rows = write_periods(frame, tmp_path / "warehouse" / "t", ["2024-01", "2024-02"])
     assert rows == {"2024-01": 1, "2024-02": 0}
     assert pl.read_parquet(partition_file(tmp_path / "warehouse" / "t", "2024-02")).columns == ["x"]
-
-
-def test_manifest_records_rows_hash_and_run(tmp_path):
-    lake = Lake(tmp_path)
-    write_periods(
-        pl.DataFrame({"period": ["2024-01", "2024-01"], "x": [1, 2]}), lake.published_table("t"), ["2024-01"]
-    )
-    update_manifest(
-        lake, "t", schema_version="1.0", columns={"x": "Int64"}, partitions={"2024-01": 2}, run_id="r1"
-    )
-    entry = json.loads(lake.manifest_path.read_text())["tables"]["t"]
-    assert entry["partitions"]["2024-01"]["rows"] == 2
-    assert entry["partitions"]["2024-01"]["run_id"] == "r1"
-    assert entry["schema_version"] == "1.0"

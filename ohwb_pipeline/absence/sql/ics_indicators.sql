@@ -2,20 +2,24 @@
 -- Facts are read from $lookback (12 months before the window) so rolling and year-on-year values
 -- are right for the first months of a window; only the window's months are returned.
 WITH org_month AS (
+    -- Trusts whose figures are withheld (data_status <> 'complete') stay in with null figures, so every
+    -- area exists every month, and sums leave them out rather than counting them as zero.
+    -- Needs the temp tables org_weights and area_coverage (status.py) on the same connection.
     SELECT
-        period,
-        w.org_code,
-        o.icb_code,
-        i.region_code,
+        s.period,
+        s.org_code,
+        s.icb_code,
+        s.region_code,
         w.fte_days_available,
         w.headcount,
         w.leavers,
-        w.days_in_month,
-        coalesce(a.lost, 0) AS lost,
-        coalesce(a.mental_health, 0) AS mental_health,
-        coalesce(a.msk, 0) AS msk,
-        coalesce(a.long_term, 0) AS long_term
-    FROM read_parquet($workforce_facts, hive_partitioning = true, hive_types = {'period': VARCHAR}) AS w
+        CASE WHEN s.included THEN coalesce(a.lost, 0) END AS lost,
+        CASE WHEN s.included THEN coalesce(a.mental_health, 0) END AS mental_health,
+        CASE WHEN s.included THEN coalesce(a.msk, 0) END AS msk,
+        CASE WHEN s.included THEN coalesce(a.long_term, 0) END AS long_term
+    FROM org_weights AS s
+    LEFT JOIN read_parquet($workforce_facts, hive_partitioning = true, hive_types = {'period': VARCHAR}) AS w
+        ON s.included AND w.staff_group = 'All staff groups' AND w.period = s.period AND w.org_code = s.org_code
     LEFT JOIN (
         SELECT
             period,
@@ -28,10 +32,8 @@ WITH org_month AS (
         JOIN read_parquet($absence_reasons) AS r USING (reason_code)
         WHERE period BETWEEN $lookback AND $last
         GROUP BY ALL
-    ) AS a USING (period, org_code)
-    JOIN read_parquet($organisations) AS o ON o.org_code = w.org_code
-    JOIN read_parquet($icbs) AS i ON i.icb_code = o.icb_code
-    WHERE w.staff_group = 'All staff groups' AND period BETWEEN $lookback AND $last
+    ) AS a ON s.included AND a.period = s.period AND a.org_code = s.org_code
+    WHERE s.period BETWEEN $lookback AND $last
 ),
 levels AS (
     SELECT
@@ -46,7 +48,7 @@ levels AS (
         sum(fte_days_available) AS available,
         sum(headcount) AS headcount,
         sum(leavers) AS leavers,
-        any_value(days_in_month) AS days_in_month,
+        day(last_day(CAST(period || '-01' AS DATE))) AS days_in_month,
         CAST(substr(period, 1, 4) AS INTEGER) * 12 + CAST(substr(period, 6, 2) AS INTEGER) AS month_index
     FROM org_month
     GROUP BY GROUPING SETS ((period, icb_code), (period, region_code), (period))
@@ -124,8 +126,12 @@ SELECT
     CAST(c.change_on_last_year AS DOUBLE) AS change_on_last_year,
     CASE WHEN c.level = 'icb' AND c.value IS NOT NULL THEN
         rank() OVER (PARTITION BY c.period, c.level, c.indicator ORDER BY c.value NULLS LAST)
-    END AS rank_among_icbs
+    END AS rank_among_icbs,
+    v.orgs_expected,
+    v.orgs_included,
+    v.coverage_percent
 FROM compared AS c
+JOIN area_coverage AS v USING (period, level, area_code)
 LEFT JOIN read_parquet($icbs) AS i ON c.level = 'icb' AND i.icb_code = c.area_code
 LEFT JOIN (SELECT DISTINCT region_code, region_name FROM read_parquet($icbs)) AS rg
     ON c.level = 'region' AND rg.region_code = c.area_code

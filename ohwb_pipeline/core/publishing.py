@@ -1,0 +1,511 @@
+"""Publication: contract check -> atomic multi-table commit -> manifest -> revisions.
+
+One call to `commit` publishes any number of partitions of any number of tables as one version:
+
+1. Under the publication lock, any earlier commit left unfinished (a kill -9, a full disk) is
+   finished first (`recover`), so commits never interleave.
+2. Every new partition, the rows of `revisions/` and the next `_manifest.json` are written to
+   `published/_staging/commit-<id>/`. A failure here (disk full, contract, kill) leaves the
+   published tables untouched and the staging folder is removed, now or by the next recovery.
+3. `published/_commits/<id>.json` is written durably: this is the commit point. It lists every
+   swap to make and the content hash each target must end with.
+4. Each partition is swapped in with `renameat2(RENAME_EXCHANGE)`, the revisions are moved in, the
+   manifest is replaced last, then the record and the staging folder are deleted.
+
+Recovery replays step 4 from the record: a swap whose target already holds the new hash is done, so
+replaying is safe at any point. After recovery every table holds the old version of every partition
+in a commit (the record was never written) or the new one (it was), and the manifest agrees with
+the files. A concurrent reader sees each partition whole: the swap is a single syscall.
+"""
+
+import contextlib
+import fcntl
+import json
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import pandera.polars as pa
+import polars as pl
+import pyarrow.parquet as pq
+
+from ohwb_pipeline.core.atomic import fsync_dir, swap_in, write_durably
+from ohwb_pipeline.core.lake import (
+    PART_FILE,
+    STAGING,
+    Lake,
+    clean_stale_staging,
+    existing_partitions,
+    file_sha256,
+    partition_dir,
+)
+from ohwb_pipeline.core.metadata import column_schema, markdown_preview
+
+COMMITS = "_commits"
+LOCK = "_publish.lock"
+REVISIONS = "revisions"
+CONTRACT_CHECK = "contract"
+REVISION_SCHEMA = {
+    "period": pl.Utf8,
+    "table": pl.Utf8,
+    "area_code": pl.Utf8,
+    "row_key": pl.Utf8,
+    "column": pl.Utf8,
+    "old_value": pl.Utf8,
+    "new_value": pl.Utf8,
+    "old_source_sha256": pl.Utf8,
+    "new_source_sha256": pl.Utf8,
+    "revised_at": pl.Datetime("us", "UTC"),
+    "run_id": pl.Utf8,
+    "commit_id": pl.Utf8,
+}
+
+
+class ContractViolation(Exception):
+    """A table breaks its published contract, or would publish an empty partition: nothing was published."""
+
+
+class CommitRecordError(Exception):
+    """A commit record cannot be replayed: a staged folder is gone and its target is not the new version."""
+
+
+@dataclass(frozen=True)
+class PublishedContract:
+    """What BI tools rely on: the pandera model, its version (in the manifest), and how rows are named.
+
+    `identity` names a row within a partition (for revisions); `area_column` is the identity column that
+    names the trust or area. `sources`: columns holding the content hashes of the files a row came from;
+    the table that has them lends them to every revision row of the same partition and area.
+    """
+
+    model: type[pa.DataFrameModel]
+    version: str
+    identity: tuple[str, ...]
+    area_column: str
+    key: str = "period"
+    check_each_partition: bool = False
+    sources: tuple[str, ...] = ()
+
+
+@dataclass
+class TableUpdate:
+    """New contents for some partitions of one table; `remove` lists partitions to delete (full recompute)."""
+
+    table: str
+    contract: PublishedContract
+    frame: pl.DataFrame
+    partitions: list[str]
+    remove: list[str] = field(default_factory=list)
+
+    def part(self, partition: str) -> pl.DataFrame:
+        return self.frame.filter(pl.col(self.contract.key) == partition).drop(self.contract.key)
+
+
+@dataclass
+class CommitResult:
+    commit_id: str
+    rows: dict[str, dict[str, int]]
+    revisions: int
+
+
+def contract_spec(asset: str, description: str | None = None) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        CONTRACT_CHECK,
+        asset=asset,
+        blocking=True,
+        description=description
+        or "Schema, types and rules of the published table, and no empty partition; checked before "
+        "anything is swapped in",
+    )
+
+
+def contract_check(update: TableUpdate) -> dg.AssetCheckResult:
+    """Every partition must satisfy the contract and hold at least one row."""
+    contract = update.contract
+    if not update.partitions:
+        frames = []
+    elif contract.check_each_partition:
+        frames = [update.part(p) for p in update.partitions]
+    else:
+        frames = [update.frame.drop(contract.key)]
+    failures = []
+    for frame in frames:
+        try:
+            contract.model.validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as errors:
+            failures.append(errors.failure_cases.select("column", "check"))
+    present = dict(update.frame.group_by(contract.key).len().iter_rows()) if update.partitions else {}
+    empty = [p for p in update.partitions if not present.get(p)]
+    metadata: dict = {"schema_version": contract.version, "rows": update.frame.height}
+    if failures:
+        cases = pl.concat(failures).group_by("column", "check").len()
+        metadata["failures"] = markdown_preview(cases)
+    if empty:
+        metadata["empty_partitions"] = ", ".join(empty)
+    return dg.AssetCheckResult(
+        asset_key=update.table,
+        check_name=CONTRACT_CHECK,
+        passed=not failures and not empty,
+        metadata=metadata,
+    )
+
+
+def check_contracts(updates: list[TableUpdate]) -> Iterator[dg.AssetCheckResult]:
+    """Yield every table's contract result; raise (so nothing is published) if any failed."""
+    results = [contract_check(u) for u in updates]
+    yield from results
+    failed = [u.table for u, r in zip(updates, results, strict=True) if not r.passed]
+    if failed:
+        raise ContractViolation(
+            f"{', '.join(failed)} broke the contract or had an empty partition; nothing was published"
+        )
+
+
+def publish_table(
+    context: dg.AssetExecutionContext, lake: Lake, update: TableUpdate, extra_metadata: dict | None = None
+) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
+    """A one-table publication from inside an asset: its contract check, the commit, its materialisation."""
+    yield from check_contracts([update])
+    result = commit(lake, [update], context.run_id)
+    rows = result.rows[update.table]
+    context.log.info(f"published {update.table}: {sum(rows.values()):,} rows in {len(rows)} partitions")
+    yield dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": sum(rows.values()),
+            "dagster/column_schema": column_schema(update.contract.model),
+            "schema_version": update.contract.version,
+            "partitions": len(rows),
+            "commit_id": result.commit_id,
+            "revised_values": result.revisions,
+            "path": str(lake.published_table(update.table)),
+            **(extra_metadata or {}),
+        }
+    )
+
+
+@contextlib.contextmanager
+def publication_lock(lake: Lake) -> Iterator[None]:
+    lake.published.mkdir(parents=True, exist_ok=True)
+    with (lake.published / LOCK).open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def commit(lake: Lake, updates: list[TableUpdate], run_id: str, now: datetime | None = None) -> CommitResult:
+    """Publish `updates` as one version (see the module docstring). Contracts are the caller's to check."""
+    now = now or datetime.now(UTC)
+    with publication_lock(lake):
+        _recover_locked(lake)
+        commit_id = f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        stage = lake.published / STAGING / f"commit-{commit_id}"
+        try:
+            moves, rows, staged_sha = _stage_partitions(lake, stage, updates)
+            revisions = _revisions(lake, updates, run_id, commit_id, now)
+            if revisions.height:
+                staged_file = stage / REVISIONS / f"{commit_id}.parquet"
+                staged_file.parent.mkdir(parents=True, exist_ok=True)
+                revisions.write_parquet(staged_file, compression="zstd")
+                target = f"{REVISIONS}/revised_on={now:%Y-%m-%d}/{commit_id}.parquet"
+                moves.append({"op": "add_file", "staged": _rel(lake, staged_file), "target": target})
+            manifest = _next_manifest(lake, updates, rows, staged_sha, run_id, commit_id, now, revisions)
+            staged_manifest = stage / "_manifest.json"
+            staged_manifest.write_text(json.dumps(manifest, indent=2))
+            record = {
+                "commit_id": commit_id,
+                "run_id": run_id,
+                "moves": moves,
+                "manifest": _rel(lake, staged_manifest),
+                "stage": _rel(lake, stage),
+            }
+            write_durably(_record_path(lake, commit_id), json.dumps(record, indent=2).encode())
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+        _apply(lake, record)
+    return CommitResult(commit_id, rows, revisions.height)
+
+
+def _rel(lake: Lake, path: Path) -> str:
+    return path.relative_to(lake.published).as_posix()
+
+
+def _record_path(lake: Lake, commit_id: str) -> Path:
+    return lake.published / COMMITS / f"{commit_id}.json"
+
+
+def _stage_partitions(
+    lake: Lake, stage: Path, updates: list[TableUpdate]
+) -> tuple[list[dict], dict[str, dict[str, int]], dict[tuple[str, str], str]]:
+    moves, rows, shas = [], {}, {}
+    for update in updates:
+        key = update.contract.key
+        rows[update.table] = {}
+        for partition in update.partitions:
+            part = update.part(partition)
+            staged_dir = partition_dir(stage / update.table, partition, key)
+            staged_dir.mkdir(parents=True, exist_ok=True)
+            part.write_parquet(staged_dir / PART_FILE, compression="zstd", statistics=True)
+            sha = file_sha256(staged_dir / PART_FILE)
+            target = partition_dir(lake.published_table(update.table), partition, key)
+            moves.append(
+                {
+                    "op": "partition",
+                    "staged": _rel(lake, staged_dir),
+                    "target": _rel(lake, target),
+                    "sha256": sha,
+                }
+            )
+            rows[update.table][partition] = part.height
+            shas[(update.table, partition)] = sha
+        for partition in update.remove:
+            target = partition_dir(lake.published_table(update.table), partition, key)
+            aside = stage / "_removed" / update.table / f"{key}={partition}"
+            moves.append({"op": "remove", "staged": _rel(lake, aside), "target": _rel(lake, target)})
+    return moves, rows, shas
+
+
+def _apply(lake: Lake, record: dict) -> None:
+    published = lake.published
+    for move in record["moves"]:
+        staged, target = published / move["staged"], published / move["target"]
+        if move["op"] == "partition":
+            current = target / PART_FILE
+            if current.exists() and file_sha256(current) == move["sha256"]:
+                shutil.rmtree(staged, ignore_errors=True)
+                continue
+            if not staged.exists():
+                raise CommitRecordError(
+                    f"commit {record['commit_id']}: {move['staged']} is missing and {move['target']} is "
+                    "not the committed version; restore the folder or delete the record to abandon it"
+                )
+            if swap_in(staged, target):
+                shutil.rmtree(staged)
+        elif move["op"] == "add_file":
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                staged.replace(target)
+        elif move["op"] == "remove" and target.exists():
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            target.replace(staged)
+            shutil.rmtree(staged)
+    staged_manifest = published / record["manifest"]
+    if staged_manifest.exists():
+        staged_manifest.replace(lake.manifest_path)
+    fsync_dir(published)
+    shutil.rmtree(published / record["stage"], ignore_errors=True)
+    _record_path(lake, record["commit_id"]).unlink(missing_ok=True)
+
+
+@dataclass
+class Recovery:
+    commits_finished: list[str]
+    staging_removed: list[str]
+
+
+def recover(lake: Lake) -> Recovery:
+    """Finish any commit whose record was written and remove staging no live writer owns (`ohwb repair`)."""
+    if not lake.published.exists():
+        removed = clean_stale_staging(lake.root)
+        return Recovery([], [p.as_posix() for p in removed])
+    with publication_lock(lake):
+        return _recover_locked(lake)
+
+
+def _recover_locked(lake: Lake) -> Recovery:
+    finished = []
+    records = sorted((lake.published / COMMITS).glob("*.json")) if (lake.published / COMMITS).exists() else []
+    for path in records:
+        _apply(lake, json.loads(path.read_text()))
+        finished.append(path.stem)
+    # Under the lock no publication is staging, so every published staging folder is abandoned.
+    removed = []
+    staging = lake.published / STAGING
+    if staging.exists():
+        for leftover in staging.iterdir():
+            shutil.rmtree(leftover, ignore_errors=True)
+            removed.append(leftover)
+    removed += clean_stale_staging(lake.root)
+    return Recovery(finished, [p.as_posix() for p in removed])
+
+
+def verify(lake: Lake) -> list[str]:
+    """Every way the published folder disagrees with its manifest, or holds unfinished work."""
+    problems = []
+    if (lake.published / COMMITS).exists():
+        problems += [f"unfinished commit {p.stem}" for p in (lake.published / COMMITS).glob("*.json")]
+    if (lake.published / STAGING).exists():
+        problems += [f"staging leftover {p.name}" for p in (lake.published / STAGING).iterdir()]
+    manifest = json.loads(lake.manifest_path.read_text()) if lake.manifest_path.exists() else {"tables": {}}
+    for table, entry in manifest.get("tables", {}).items():
+        if table == REVISIONS:
+            continue
+        key = entry.get("partition_key", "period")
+        root = lake.published_table(table)
+        on_disk = set(existing_partitions(root, key))
+        for partition, info in entry["partitions"].items():
+            path = partition_dir(root, partition, key) / PART_FILE
+            if not path.exists():
+                problems.append(f"{table} {partition}: in the manifest, not on disk")
+                continue
+            if file_sha256(path) != info["sha256"]:
+                problems.append(f"{table} {partition}: file hash differs from the manifest")
+            if pq.ParquetFile(path).metadata.num_rows != info["rows"]:
+                problems.append(f"{table} {partition}: row count differs from the manifest")
+        problems += [
+            f"{table} {p}: on disk, not in the manifest" for p in sorted(on_disk - set(entry["partitions"]))
+        ]
+    return problems
+
+
+def _next_manifest(
+    lake: Lake,
+    updates: list[TableUpdate],
+    rows: dict[str, dict[str, int]],
+    shas: dict[tuple[str, str], str],
+    run_id: str,
+    commit_id: str,
+    now: datetime,
+    revisions: pl.DataFrame,
+) -> dict:
+    manifest = json.loads(lake.manifest_path.read_text()) if lake.manifest_path.exists() else {}
+    tables = manifest.setdefault("tables", {})
+    stamp = now.isoformat(timespec="seconds")
+    for update in updates:
+        key = update.contract.key
+        entry = tables.setdefault(update.table, {"partitions": {}})
+        entry.update(
+            {
+                "schema_version": update.contract.version,
+                "columns": {k: str(v) for k, v in update.frame.drop(key).schema.items()},
+                "path": f"{update.table}/{key}=*/{PART_FILE}",
+                "partition_key": key,
+            }
+        )
+        for partition, count in rows[update.table].items():
+            entry["partitions"][partition] = {
+                "rows": count,
+                "sha256": shas[(update.table, partition)],
+                "run_id": run_id,
+                "commit_id": commit_id,
+                "written_at": stamp,
+            }
+        for partition in update.remove:
+            entry["partitions"].pop(partition, None)
+        entry["partitions"] = dict(sorted(entry["partitions"].items()))
+    if revisions.height:
+        entry = tables.setdefault(
+            REVISIONS,
+            {"path": f"{REVISIONS}/revised_on=*/*.parquet", "partition_key": "revised_on", "partitions": {}},
+        )
+        day = entry["partitions"].setdefault(f"{now:%Y-%m-%d}", {"rows": 0, "files": 0})
+        day["rows"] += revisions.height
+        day["files"] += 1
+    manifest["updated_at"] = stamp
+    manifest["last_commit"] = {"commit_id": commit_id, "run_id": run_id}
+    return manifest
+
+
+def _revisions(
+    lake: Lake, updates: list[TableUpdate], run_id: str, commit_id: str, now: datetime
+) -> pl.DataFrame:
+    """Every published value this commit changes: old and new, with the source files behind each."""
+    sources = _source_hashes(lake, updates)
+    found = []
+    for update in updates:
+        for partition in update.partitions:
+            old_path = (
+                partition_dir(lake.published_table(update.table), partition, update.contract.key) / PART_FILE
+            )
+            if not old_path.exists():
+                continue
+            changed = _changed_values(pl.read_parquet(old_path), update.part(partition), update.contract)
+            if changed.height:
+                found.append(
+                    changed.with_columns(
+                        pl.lit(partition).alias("period"), pl.lit(update.table).alias("table")
+                    )
+                )
+    if not found:
+        return pl.DataFrame(schema=REVISION_SCHEMA)
+    changes = pl.concat(found)
+    if sources is not None:
+        changes = changes.join(sources, on=["period", "area_code"], how="left")
+    else:
+        changes = changes.with_columns(
+            pl.lit(None, pl.Utf8).alias("old_source_sha256"), pl.lit(None, pl.Utf8).alias("new_source_sha256")
+        )
+    return changes.with_columns(
+        pl.lit(now).cast(REVISION_SCHEMA["revised_at"]).alias("revised_at"),
+        pl.lit(run_id).alias("run_id"),
+        pl.lit(commit_id).alias("commit_id"),
+    ).select(list(REVISION_SCHEMA))
+
+
+def _changed_values(old: pl.DataFrame, new: pl.DataFrame, contract: PublishedContract) -> pl.DataFrame:
+    identity = list(contract.identity)
+    values = [c for c in new.columns if c not in identity]
+
+    def long(frame: pl.DataFrame) -> pl.DataFrame:
+        present = [c for c in values if c in frame.columns]
+        return frame.select(
+            *identity, pl.lit("present").alias("(row)"), *[pl.col(c).cast(pl.Utf8) for c in present]
+        ).unpivot(index=identity, variable_name="_column", value_name="_value")
+
+    joined = long(old).join(long(new), on=[*identity, "_column"], how="full", coalesce=True, nulls_equal=True)
+    changed = joined.filter(pl.col("_value").ne_missing(pl.col("_value_right")))
+    others = [c for c in identity if c != contract.area_column]
+    row_key = pl.concat_str([pl.format(f"{c}={{}}", pl.col(c).fill_null("")) for c in others], separator="; ")
+    return changed.select(
+        pl.col(contract.area_column).cast(pl.Utf8).alias("area_code"),
+        (row_key if others else pl.lit("")).alias("row_key"),
+        pl.col("_column").alias("column"),
+        pl.col("_value").alias("old_value"),
+        pl.col("_value_right").alias("new_value"),
+    )
+
+
+def _source_hashes(lake: Lake, updates: list[TableUpdate]) -> pl.DataFrame | None:
+    """(period, area_code) -> the old and new source hashes, from the table in the commit that has them."""
+    holder = next((u for u in updates if u.contract.sources), None)
+    if holder is None:
+        return None
+    contract = holder.contract
+
+    def joined(frame: pl.DataFrame) -> pl.Expr:
+        return pl.concat_str(
+            [pl.format(f"{c}:{{}}", pl.col(c).fill_null("-")) for c in contract.sources], separator=" "
+        )
+
+    frames_old, frames_new = [], []
+    for partition in holder.partitions:
+        new = holder.part(partition)
+        frames_new.append(
+            new.select(
+                pl.lit(partition).alias("period"),
+                pl.col(contract.area_column).alias("area_code"),
+                joined(new).alias("new_source_sha256"),
+            )
+        )
+        old_path = partition_dir(lake.published_table(holder.table), partition, contract.key) / PART_FILE
+        if old_path.exists():
+            old = pl.read_parquet(old_path)
+            if all(c in old.columns for c in contract.sources):
+                frames_old.append(
+                    old.select(
+                        pl.lit(partition).alias("period"),
+                        pl.col(contract.area_column).alias("area_code"),
+                        joined(old).alias("old_source_sha256"),
+                    )
+                )
+    new = (
+        pl.concat(frames_new)
+        if frames_new
+        else pl.DataFrame(schema={"period": pl.Utf8, "area_code": pl.Utf8, "new_source_sha256": pl.Utf8})
+    )
+    if not frames_old:
+        return new.with_columns(pl.lit(None, pl.Utf8).alias("old_source_sha256"))
+    return new.join(pl.concat(frames_old), on=["period", "area_code"], how="full", coalesce=True)
