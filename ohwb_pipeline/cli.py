@@ -1,4 +1,4 @@
-"""The `ohwb` command: `ohwb synth ...` and `ohwb demo`."""
+"""The `ohwb` command: `ohwb synth`, `ohwb demo`, `ohwb repair` and `ohwb accept-file`."""
 
 import argparse
 import logging
@@ -12,16 +12,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ohwb", description="NHS OHWB metrics pipeline tools")
     sub = parser.add_subparsers(dest="command", required=True)
     synth_cli.add_parser(sub)
-    from ohwb_pipeline import demo
+    from ohwb_pipeline import demo, maintenance
 
     demo.add_parser(sub)
+    maintenance.add_parsers(sub)
     args = parser.parse_args(argv)
     try:
-        args.func(args)
+        code = args.func(args)
     except ValueError as exc:
         print(f"ohwb {args.command}: {exc}", file=sys.stderr)
         return 2
-    return 0
+    return code or 0
 
 
 if __name__ == "__main__":

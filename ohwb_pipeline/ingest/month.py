@@ -119,17 +119,23 @@ def _read_files(
         org = path.stem
         if read.extra_columns:
             log.warning("%s: extra columns ignored: %s", rel, ", ".join(read.extra_columns))
-        suspect = None if read.error else guard.suspect_reason(org, read.rows_read, read.ends_with_newline)
-        override = guard.override(period, org, read.sha256) if suspect else None
+        # A cut last line often also makes the file unparseable: truncation is the truer diagnosis.
+        cut = read.sha256 is not None and not read.ends_with_newline
+        suspect = (
+            guard.suspect_reason(org, read.rows_read, read.ends_with_newline)
+            if cut or not read.error
+            else None
+        )
+        override = guard.override(period, org, read.sha256) if suspect and not read.error else None
         held = suspect is not None and override is None
-        status = "unreadable" if read.error else "suspect_truncation" if held else "ok"
+        status = "suspect_truncation" if held else "unreadable" if read.error else "ok"
         rejected = read.error is not None or held
         file_rows.append(
             {
                 "source_file": rel,
                 "org_code": org,
                 "status": status,
-                "error": read.error or (suspect if held else None),
+                "error": (suspect if held else None) or read.error,
                 "sha256": read.sha256,
                 "guard": suspect,
                 "override": override.describe() if override else None,

@@ -3,29 +3,7 @@ import polars as pl
 
 from ohwb_pipeline.absence.checks import rate_plausibility
 from ohwb_pipeline.ingest.checks import completeness, reconciliation
-from ohwb_pipeline_tests.conftest import run_absence_job, synth_into
-
-
-def test_a_missing_trust_warns_and_does_not_block_the_others(tmp_path):
-    synth_into(tmp_path, last_month="2024-02")
-    (tmp_path / "landing/absence/2024-02/RN7.csv").unlink()
-    result = run_absence_job(
-        tmp_path,
-        tags={
-            "dagster/asset_partition_range_start": "2024-01-01",
-            "dagster/asset_partition_range_end": "2024-02-01",
-        },
-    )
-    assert result.success
-    [check] = [
-        e
-        for e in result.get_asset_check_evaluations()
-        if e.asset_check_key.to_user_string() == "absence_episodes:completeness"
-    ]
-    assert not check.passed and check.severity == dg.AssetCheckSeverity.WARN
-    assert check.metadata["missing_trust_months"].value == 1
-    bench = pl.read_parquet(tmp_path / "published/absence_benchmark/period=2024-02/part-0.parquet")
-    assert {"RJ1", "RRE"} <= set(bench["ORG_CODE"])
+from ohwb_pipeline_tests.conftest import synth_into
 
 
 def test_completeness_lists_the_gaps():

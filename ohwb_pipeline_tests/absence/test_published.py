@@ -1,5 +1,6 @@
 """End to end: `absence_monthly` over three synthetic trusts and three months."""
 
+import dataclasses
 import json
 
 import duckdb
@@ -7,7 +8,7 @@ import polars as pl
 import pyarrow.dataset as ds
 import pytest
 
-from ohwb_pipeline.absence.contracts import INDICATORS
+from ohwb_pipeline.absence.contracts import CONTRACTS, INDICATORS
 from ohwb_pipeline_tests.conftest import SMALL_ORGS, range_tags, read_table, run_absence_job, synth_into
 
 BENCHMARK_COLUMNS = [
@@ -22,6 +23,7 @@ BENCHMARK_COLUMNS = [
     "FTE_DAYS_LOST",
     "FTE_DAYS_AVAILABLE",
     "SICKNESS_ABSENCE_RATE_PERCENT",
+    "data_status",
 ]
 
 
@@ -31,10 +33,11 @@ def test_checks_pass_and_quarantine_is_counted(small_pipeline):
     for name in [
         "absence_episodes:reconciliation",
         "staff_in_post:reconciliation",
-        "absence_episodes:completeness",
+        "org_month_status:completeness",
         "absence_benchmark:contract",
         "absence_by_reason:contract",
         "ics_indicators:contract",
+        "data_completeness:contract",
     ]:
         assert evaluations[name], name
     quarantine = read_table(root / "warehouse/quarantine/absence_episodes")
@@ -94,9 +97,9 @@ def test_ics_indicators_cover_every_level_and_indicator(small_pipeline):
 def test_manifest_lists_every_published_partition(small_pipeline):
     root, result = small_pipeline
     manifest = json.loads((root / "published/_manifest.json").read_text())
-    for table in ["absence_benchmark", "absence_by_reason", "ics_indicators"]:
+    for table in ["absence_benchmark", "absence_by_reason", "ics_indicators", "data_completeness"]:
         entry = manifest["tables"][table]
-        assert entry["schema_version"] == "1.0"
+        assert entry["schema_version"] == CONTRACTS[table].version
         assert sorted(entry["partitions"]) == ["2024-01", "2024-02", "2024-03"]
         for period, part in entry["partitions"].items():
             frame = pl.read_parquet(root / "published" / table / f"period={period}" / "part-0.parquet")
@@ -137,14 +140,15 @@ def test_a_rerun_is_idempotent(small_pipeline, tmp_path):
     assert before == after
 
 
-def test_a_broken_contract_publishes_nothing(tmp_path, monkeypatch):
+def test_a_broken_contract_publishes_nothing_in_any_table(tmp_path, monkeypatch):
     synth_into(tmp_path, last_month="2024-01", orgs=["RJ1"])
     from ohwb_pipeline.absence import contracts
 
     class Impossible(contracts.IcsIndicators):
         level: str = contracts.pa.Field(isin=["nowhere"])
 
-    monkeypatch.setitem(contracts.CONTRACTS, "ics_indicators", (Impossible, "1.0"))
+    broken = dataclasses.replace(contracts.CONTRACTS["ics_indicators"], model=Impossible)
+    monkeypatch.setitem(contracts.CONTRACTS, "ics_indicators", broken)
     result = run_absence_job(tmp_path, partition_key="2024-01-01", raise_on_error=False)
     assert not result.success
     assert not (tmp_path / "published/ics_indicators").exists()
@@ -154,7 +158,8 @@ def test_a_broken_contract_publishes_nothing(tmp_path, monkeypatch):
         if e.asset_check_key.name == "contract" and not e.passed
     ]
     assert [e.asset_check_key.asset_key.to_user_string() for e in failed] == ["ics_indicators"]
-    assert (tmp_path / "published/absence_benchmark/period=2024-01/part-0.parquet").exists()
+    # The month is one version across tables: the benchmark, whose contract held, is not published either.
+    assert not (tmp_path / "published/absence_benchmark").exists()
 
 
 def test_facts_computed_in_slices_equal_one_query(small_pipeline, tmp_path, monkeypatch):

@@ -1,0 +1,53 @@
+"""`ohwb repair` and `ohwb accept-file`: the two operations a data engineer runs by hand."""
+
+import argparse
+from pathlib import Path
+
+from ohwb_pipeline.core.lake import Lake, file_sha256
+from ohwb_pipeline.core.publishing import recover, verify
+from ohwb_pipeline.core.resources import OhwbSettings
+from ohwb_pipeline.ingest.truncation import record_override
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    repair = subparsers.add_parser(
+        "repair",
+        help="finish an interrupted publication, remove dead writers' staging, verify the manifest",
+    )
+    repair.add_argument("--data-dir", default="", help="default: OHWB_DATA_DIR or ./data")
+    repair.set_defaults(func=run_repair)
+    accept = subparsers.add_parser(
+        "accept-file",
+        help="accept a landed file the truncation guard holds as suspect (recorded in the ingest log)",
+    )
+    accept.add_argument("path", type=Path, help="landing/<extract>/<period>/<ORG>.csv")
+    accept.add_argument("--by", required=True, help="who accepts it (recorded)")
+    accept.add_argument("--reason", required=True, help="why the smaller file is right (recorded)")
+    accept.add_argument("--data-dir", default="", help="default: OHWB_DATA_DIR or ./data")
+    accept.set_defaults(func=run_accept_file)
+
+
+def run_repair(args: argparse.Namespace) -> int:
+    lake = Lake(OhwbSettings(data_dir=args.data_dir).root)
+    done = recover(lake)
+    print(f"interrupted publications finished: {len(done.commits_finished)} {done.commits_finished or ''}")
+    print(f"staging folders removed: {len(done.staging_removed)}")
+    problems = verify(lake)
+    for problem in problems:
+        print(f"  PROBLEM: {problem}")
+    print("published folder agrees with its manifest" if not problems else f"{len(problems)} problems")
+    return 0 if not problems else 1
+
+
+def run_accept_file(args: argparse.Namespace) -> int:
+    settings = OhwbSettings(data_dir=args.data_dir)
+    path = args.path.resolve()
+    landing = (settings.root / "landing").resolve()
+    if not path.is_file() or path.parent.parent.parent != landing:
+        raise ValueError(f"{args.path} is not a file in {landing}/<extract>/<period>/")
+    extract, period, org = path.parent.parent.name, path.parent.name, path.stem
+    sha = file_sha256(path)
+    record_override(settings.ingest_overrides_path, extract, period, org, sha, args.by, args.reason)
+    print(f"accepted {extract}/{period}/{org}.csv (sha256 {sha[:12]}...) in {settings.ingest_overrides_path}")
+    print(f"re-run the month to use it ({period}-01), from the UI or as README 'Running months' shows")
+    return 0
