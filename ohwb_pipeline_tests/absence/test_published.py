@@ -1,6 +1,7 @@
 """End to end: `absence_monthly` over three synthetic trusts and three months."""
 
 import dataclasses
+import hashlib
 import json
 
 import duckdb
@@ -172,3 +173,72 @@ def test_facts_computed_in_slices_equal_one_query(small_pipeline, tmp_path, monk
     for table in ["warehouse/absence_facts", "warehouse/workforce_facts", "published/ics_indicators"]:
         a, b = read_table(ranged_root / table), read_table(tmp_path / table)
         assert a.sort(pl.all()).equals(b.sort(pl.all())), table
+
+
+def test_months_run_one_at_a_time_in_reverse_order_equal_one_ranged_run(small_pipeline, tmp_path):
+    ranged_root, _ = small_pipeline
+    synth_into(tmp_path, faults=10)
+    for month in ["2024-03", "2024-02", "2024-01"]:
+        assert run_absence_job(tmp_path, partition_key=f"{month}-01").success
+    for table in ["absence_benchmark", "absence_by_reason", "ics_indicators", "data_completeness"]:
+        a = read_table(ranged_root / "published" / table)
+        b = read_table(tmp_path / "published" / table)
+        assert a.sort(pl.all()).equals(b.sort(pl.all())), table
+
+
+def test_a_month_without_facts_is_refused_and_the_good_one_kept(small_pipeline, tmp_path):
+    import shutil
+
+    import dagster as dg
+
+    from ohwb_pipeline.absence.published import absence_publication
+    from ohwb_pipeline.core.resources import OhwbSettings
+
+    root, _ = small_pipeline
+    shutil.copytree(root, tmp_path / "copy")
+    copy = tmp_path / "copy"
+    before = {p: p.read_bytes() for p in (copy / "published").rglob("*.parquet")}
+    shutil.rmtree(copy / "warehouse/absence_facts/period=2024-02")
+    result = dg.materialize(
+        [absence_publication],
+        partition_key="2024-02-01",
+        resources={"settings": OhwbSettings(data_dir=str(copy))},
+        raise_on_error=False,
+    )
+    assert not result.success
+    failed = {
+        e.asset_check_key.to_user_string() for e in result.get_asset_check_evaluations() if not e.passed
+    }
+    assert "absence_benchmark:contract" in failed
+    assert {p: p.read_bytes() for p in (copy / "published").rglob("*.parquet")} == before
+
+
+def test_a_resubmission_writes_revision_rows(small_pipeline, tmp_path):
+    import shutil
+
+    root, _ = small_pipeline
+    shutil.copytree(root, tmp_path / "copy")
+    copy = tmp_path / "copy"
+    path = copy / "landing/absence/2024-02/RN7.csv"
+    old_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[: len(lines) * 3 // 4]))  # the trust resubmits with fewer episodes
+    new_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert run_absence_job(copy, partition_key="2024-02-01").success
+    revisions = pl.read_parquet(copy / "published/revisions/*/*.parquet", hive_partitioning=True)
+    rate = revisions.filter(
+        pl.col("table") == "absence_benchmark",
+        pl.col("area_code") == "RN7",
+        pl.col("row_key") == "STAFF_GROUP=All staff groups",
+        pl.col("column") == "SICKNESS_ABSENCE_RATE_PERCENT",
+    ).to_dicts()
+    [change] = rate
+    assert change["period"] == "2024-02"
+    assert float(change["new_value"]) < float(change["old_value"])
+    assert f"absence_sha256:{old_hash}" in change["old_source_sha256"]
+    assert f"absence_sha256:{new_hash}" in change["new_source_sha256"]
+    assert change["run_id"] and change["revised_at"] is not None
+    assert set(revisions["period"]) <= {"2024-02", "2024-03"}, "only the month and the ones using it"
+    assert revisions.filter(pl.col("area_code") == "RJ1").is_empty(), "an unchanged trust has no revision"
+    manifest = json.loads((copy / "published/_manifest.json").read_text())
+    assert sum(p["rows"] for p in manifest["tables"]["revisions"]["partitions"].values()) == revisions.height
