@@ -17,10 +17,13 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-# Telemetry off: the pipeline makes no network calls at run time.
+# Telemetry off: the pipeline makes no network calls at run time. Pools at 1: two runs never write the
+# same domain's tables at once (README "Concurrency").
 dagster-home:
 	@mkdir -p $(DAGSTER_HOME)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+	@grep -q '^concurrency:' $(DAGSTER_HOME)/dagster.yaml || \
+		printf 'concurrency:\n  pools:\n    default_limit: 1\n' >> $(DAGSTER_HOME)/dagster.yaml
 
 run: $(STAMP) dagster-home
 	$(BIN)/ohwb demo

@@ -17,7 +17,8 @@ from ohwb_pipeline.core.duck import load_sql
 from ohwb_pipeline.core.lake import Lake
 from ohwb_pipeline.core.resources import SHIPPED_REFERENCE, OhwbSettings, data_dir_from_env
 from ohwb_pipeline.roi.report import print_roi
-from ohwb_pipeline.synth.generate import GENERATOR_VERSION, SynthConfig, generate
+from ohwb_pipeline.reference.expected import write_expected_submitters
+from ohwb_pipeline.synth.generate import GENERATOR_VERSION, SynthConfig, generate, select_orgs
 from ohwb_pipeline.synth.scenarios import read_scenarios
 
 DEMO_ICBS = ["QRL", "QOP", "QKK", "QKS", "QNC", "QRV", "QK1"]
@@ -26,7 +27,7 @@ DEMO_SCENARIOS = Path(__file__).resolve().parent.parent / "data" / "scenarios" /
 DEMO_REGISTER = Path(__file__).resolve().parent.parent / "data" / "interventions" / "case_studies.csv"
 # MFT runs at full size so that its injected MSK effect is the case study's ~2,900 FTE days a year.
 DEMO_FULL_SIZE = {"R0A": 1.0}
-PUBLISHED = ["absence_benchmark", "absence_by_reason", "ics_indicators"]
+PUBLISHED = ["absence_benchmark", "absence_by_reason", "ics_indicators", "data_completeness", "revisions"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -81,6 +82,11 @@ def _land_demo_data(lake: Lake, args: argparse.Namespace) -> None:
         "overrides": DEMO_FULL_SIZE,
         "generator": GENERATOR_VERSION,
     }
+    # The demo's trusts are the ones expected to submit: its coverage is judged against them, not all 207.
+    demo_orgs = select_orgs(pl.read_csv(SHIPPED_REFERENCE / "organisations.csv"), None, DEMO_ICBS)
+    write_expected_submitters(
+        OhwbSettings(data_dir=str(lake.root)).config_dir, demo_orgs["org_code"].to_list()
+    )
     register = lake.landing / "interventions" / DEMO_REGISTER.name
     register.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(DEMO_REGISTER, register)
@@ -156,6 +162,12 @@ def _print_summary(lake: Lake, result: dg.ExecuteInProcessResult, seconds: float
     with pl.Config(tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True, tbl_width_chars=120):
         print(counts)
         print(by_year)
+    status = pl.read_parquet(lake.published_table("data_completeness") / "*" / "*.parquet")
+    by_status = status.group_by("data_status").len("trust_months").sort("data_status")
+    print(
+        "trust-months by data_status (only 'complete' ones have figures; the others are published as null): "
+        + ", ".join(f"{s} {n:,}" for s, n in by_status.iter_rows())
+    )
     print(f"checks that warned or failed: {', '.join(failed_checks) or 'none'}")
     print(f"published Parquet ({', '.join(PUBLISHED)}):")
     print(f"  {lake.published}/<table>/period=YYYY-MM/part-0.parquet")

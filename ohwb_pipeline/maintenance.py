@@ -1,12 +1,18 @@
 """`ohwb repair` and `ohwb accept-file`: the two operations a data engineer runs by hand."""
 
 import argparse
+import os
 from pathlib import Path
 
+import dagster as dg
+
+from ohwb_pipeline.absence.assets import POOL as ABSENCE_POOL
 from ohwb_pipeline.core.lake import Lake, file_sha256
 from ohwb_pipeline.core.publishing import recover, verify
 from ohwb_pipeline.core.resources import OhwbSettings
 from ohwb_pipeline.ingest.truncation import record_override
+
+POOLS = [ABSENCE_POOL]
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -15,6 +21,12 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         help="finish an interrupted publication, remove dead writers' staging, verify the manifest",
     )
     repair.add_argument("--data-dir", default="", help="default: OHWB_DATA_DIR or ./data")
+    repair.add_argument(
+        "--free-pool-slots",
+        action="store_true",
+        help="also free the Dagster pool slots of runs still marked as running (after a kill -9; only when "
+        "no run is really running)",
+    )
     repair.set_defaults(func=run_repair)
     accept = subparsers.add_parser(
         "accept-file",
@@ -32,6 +44,9 @@ def run_repair(args: argparse.Namespace) -> int:
     done = recover(lake)
     print(f"interrupted publications finished: {len(done.commits_finished)} {done.commits_finished or ''}")
     print(f"staging folders removed: {len(done.staging_removed)}")
+    freed = free_pool_slots(force=args.free_pool_slots)
+    if freed is not None:
+        print(f"Dagster pool slots freed: {freed}")
     problems = verify(lake)
     for problem in problems:
         print(f"  PROBLEM: {problem}")
@@ -51,3 +66,23 @@ def run_accept_file(args: argparse.Namespace) -> int:
     print(f"accepted {extract}/{period}/{org}.csv (sha256 {sha[:12]}...) in {settings.ingest_overrides_path}")
     print(f"re-run the month to use it ({period}-01), from the UI or as README 'Running months' shows")
     return 0
+
+
+def free_pool_slots(force: bool = False) -> int | None:
+    """Free the pool slots held by runs that have ended (a killed process never gave its slot back).
+
+    Runs still marked as running keep their slots unless `force`; None when there is no DAGSTER_HOME.
+    """
+    if not os.environ.get("DAGSTER_HOME"):
+        return None
+    instance = dg.DagsterInstance.get()
+    storage = instance.event_log_storage
+    freed = 0
+    for pool in POOLS:
+        info = storage.get_concurrency_info(pool)
+        for run_id in {slot.run_id for slot in info.claimed_slots}:
+            run = instance.get_run_by_id(run_id)
+            if force or run is None or run.is_finished:
+                storage.free_concurrency_slots_for_run(run_id)
+                freed += 1
+    return freed

@@ -19,6 +19,9 @@ def test_definitions_load_and_validate():
         "absence_benchmark",
         "absence_by_reason",
         "ics_indicators",
+        "data_completeness",
+        "org_month_status",
+        "expected_submitters",
         "survey_responses",
         "survey_indicators",
         "ics_wellbeing_scorecard",
@@ -31,6 +34,21 @@ def test_every_partitioned_asset_backfills_in_a_single_run():
         node = repo.asset_graph.get(key)
         if node.partitions_def is not None:
             assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
+
+
+def test_asset_groups_follow_the_domain_folder_and_absence_writers_share_one_pool():
+    repo = defs.get_repository_def()
+    for key in repo.asset_graph.get_all_asset_keys():
+        assets_def = repo.asset_graph.assets_def_for_key(key)
+        domain = assets_def.op.compute_fn.decorated_fn.__module__.split(".")[1]
+        group = assets_def.group_names_by_key[key]
+        expected = "reference" if key.to_user_string() in REFERENCE_DATA else domain
+        assert group == expected, key
+        if domain == "absence":
+            assert assets_def.op.pool == "ohwb_absence", key
+
+
+REFERENCE_DATA = {"unit_costs"}  # reference data defined beside its only user, grouped as reference
 
 
 def test_absence_monthly_job_schedule_and_sensor_are_registered():
