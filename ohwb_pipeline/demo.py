@@ -16,8 +16,8 @@ import polars as pl
 from ohwb_pipeline.core.duck import load_sql
 from ohwb_pipeline.core.lake import Lake
 from ohwb_pipeline.core.resources import SHIPPED_REFERENCE, OhwbSettings, data_dir_from_env
-from ohwb_pipeline.roi.report import print_roi
 from ohwb_pipeline.reference.expected import write_expected_submitters
+from ohwb_pipeline.roi.report import print_roi
 from ohwb_pipeline.synth.generate import GENERATOR_VERSION, SynthConfig, generate, select_orgs
 from ohwb_pipeline.synth.scenarios import read_scenarios
 
