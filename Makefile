@@ -8,7 +8,7 @@ PYTHON ?= python3
 export OHWB_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(OHWB_DATA_DIR)/dagster_home
 
-.PHONY: install run test ui bench lint clean dagster-home
+.PHONY: install run test ui bench faults lint clean dagster-home
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ ui: $(STAMP) dagster-home
 
 bench: $(STAMP) dagster-home
 	$(BIN)/python -m benchmarks.run
+
+# kill -9, full disk and concurrent readers against the publication (benchmarks/faults.py).
+faults: $(STAMP) dagster-home
+	$(BIN)/python -m benchmarks.faults
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

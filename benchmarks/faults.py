@@ -129,8 +129,12 @@ def _child() -> None:
 
 
 def _child_commit(root: Path, inputs: Path, version: str, aim: str, k: int) -> None:
-    """Commit `version`; with aim before/after, SIGKILL itself just before/after the k-th swap."""
+    """Commit `version`; with aim before/after, SIGKILL itself just before/after the k-th swap; with aim
+    record, inside the durable write of the commit record (its first fsync, before the rename)."""
     from ohwb_pipeline.core import publishing
+
+    if aim == "record":
+        os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)
 
     updates = _load_updates(inputs, version)
     real_swap_in, swaps = publishing.swap_in, [0]
@@ -464,12 +468,13 @@ def kill_trials(
     versions: Versions,
     info: dict,
     kills: int,
+    record_kills: int,
     rng: random.Random,
     counts: Counts,
 ) -> dict:
     root = work / "kill"
     aimed = -(-kills * AIMED_SWAP_OF_50 // 50)  # 18 of 50, rounded up
-    plan = ["aimed"] * aimed + ["random"] * (kills - aimed)
+    plan = ["aimed"] * aimed + ["random"] * (kills - aimed) + ["record"] * record_kills
     rng.shuffle(plan)
     delivered, late, phases, outcomes = 0, 0, {}, {}
     for trial, kind in enumerate(plan, 1):
@@ -477,7 +482,7 @@ def kill_trials(
         if kind == "aimed":
             aim, k = rng.choice(["before", "after"]), rng.randint(1, info["swaps"])
         else:
-            aim, k = "random", 0
+            aim, k = kind, 0
         stderr_path = work / "logs" / f"kill-{trial}.err"
         proc = _spawn("commit", root, inputs, "B", aim, k, stderr_path=stderr_path)
         try:
@@ -510,11 +515,12 @@ def kill_trials(
         label = f"trial {trial} ({kind} {aim} {k})"
         ended = recover_and_check(root, versions, expected, counts, label)
         outcomes[ended] = outcomes.get(ended, 0) + 1
-        where = f"swap {k} ({aim})" if kind == "aimed" else "random moment"
+        where = {"aimed": f"swap {k} ({aim})", "random": "random moment", "record": "commit record"}[kind]
         print(f"   trial {trial:>3}: kill at {where:<20} landed {phase:<26} -> {ended}")
     return {
-        "trials": kills,
+        "trials": kills + record_kills,
         "aimed_at_swap": aimed,
+        "aimed_at_commit_record": record_kills,
         "delivered": delivered,
         "landed_after_commit_returned": late,
         "phases": phases,
@@ -568,6 +574,7 @@ def disk_full(
                 commit(Lake(root), updates, "faults-disk-full")
             except Exception as exc:
                 error = exc
+            left_by_commit = _leftovers(root, [])
             filler.unlink()
             label = f"disk-full run {run + 1} ({free:,} bytes free)"
             if error is None:
@@ -591,7 +598,14 @@ def disk_full(
                 retry = "raised"
             result["runs"] += 1
             result["runs_detail"].append(
-                {"free_bytes": free, "raised": raised, "ended": ended, "retry": retry}
+                {
+                    "free_bytes": free,
+                    "raised": raised,
+                    "error": str(error)[:300] if error else None,
+                    "left_by_the_failed_commit": left_by_commit,
+                    "ended": ended,
+                    "retry": retry,
+                }
             )
             print(
                 f"   run {run + 1}: {free:>9,} bytes free: commit raised {raised}; after recover {ended}, "
@@ -747,6 +761,11 @@ def render(results: dict) -> str:
         disk_text = f"{disk['runs']} ({disk['enospc_raised']} raised ENOSPC)"
     rows = [
         ("kill -9 trials (aimed at the swap)", f"{kills['trials']} ({kills['aimed_at_swap']})"),
+        *(
+            [("   of which aimed at the commit record write", str(kills["aimed_at_commit_record"]))]
+            if kills["aimed_at_commit_record"]
+            else []
+        ),
         (
             "kills delivered (after the commit returned)",
             f"{kills['delivered']} ({kills['landed_after_commit_returned']})",
@@ -771,6 +790,12 @@ def render(results: dict) -> str:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="benchmarks.faults", description=__doc__.split("\n")[0])
     parser.add_argument("--kills", type=int, default=50, help="kill -9 trials (36%% aimed at the swap)")
+    parser.add_argument(
+        "--record-kills",
+        type=int,
+        default=0,
+        help="extra trials killed inside the durable write of the commit record (default 0)",
+    )
     parser.add_argument("--disk-full-runs", type=int, default=5)
     parser.add_argument("--reader-seconds", type=float, default=10.0)
     parser.add_argument("--replace-writes", type=int, default=300, help="per writer, two writers")
@@ -802,8 +827,11 @@ def main(argv: list[str] | None = None) -> dict:
             f"{', '.join(info['months_changed_in_every_table'])}; clean B = job's B: "
             f"{info['clean_b_matches_job_b']}"
         )
-        print(f"2. kill -9: {args.kills} trials")
-        kills = kill_trials(work, snap_a, inputs, versions, info, args.kills, rng, counts)
+        print(
+            f"2. kill -9: {args.kills} trials"
+            + (f" + {args.record_kills} at the commit record" if args.record_kills else "")
+        )
+        kills = kill_trials(work, snap_a, inputs, versions, info, args.kills, args.record_kills, rng, counts)
         print(f"   landed: {kills['phases']}; ended: {kills['outcomes']}")
         print(f"3. disk full: {args.disk_full_runs} runs on a 16 MiB tmpfs")
         disk = disk_full(work, snap_a, inputs, versions, info, args.disk_full_runs, counts)

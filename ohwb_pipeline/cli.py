@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"ohwb {args.command}: {exc}", file=sys.stderr)
         return 2
-    return code or 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

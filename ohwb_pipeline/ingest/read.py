@@ -32,7 +32,10 @@ def read_text_csv(path: Path, contract: Contract) -> FileRead:
     except OSError as exc:
         return FileRead(None, 0, f"cannot open file: {exc.strerror}")
     digest = hashlib.sha256(raw).hexdigest()
-    ends = raw.endswith(b"\n")
+    # "Cut mid-row" needs a file that has at least one whole line of text; an empty or binary file
+    # is rejected for what it is.
+    text_with_lines = b"\n" in raw and b"\0" not in raw[:4096]
+    ends = raw.endswith(b"\n") or not text_with_lines
     read = _parse(raw, contract)
     read.sha256, read.ends_with_newline = digest, ends
     return read
