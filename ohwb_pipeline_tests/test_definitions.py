@@ -80,3 +80,16 @@ def test_the_2021_survey_year_needs_no_monthly_partition_before_april_2021():
         )
         assert mapped.required_but_nonexistent_subset.get_partition_keys() == []
         assert min(mapped.partitions_subset.get_partition_keys()) == "2021-04-01"
+
+
+def test_make_configures_the_pools_so_two_runs_never_write_at_once(tmp_path):
+    import subprocess
+    from pathlib import Path
+
+    home = tmp_path / "dagster_home"
+    repo = Path(__file__).resolve().parents[1]
+    for _ in range(2):  # idempotent: the block is written once
+        subprocess.run(["make", "-s", "-C", str(repo), "dagster-home", f"DAGSTER_HOME={home}"], check=True)
+    assert (home / "dagster.yaml").read_text().count("concurrency:") == 1
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert instance.global_op_concurrency_default_limit == 1
