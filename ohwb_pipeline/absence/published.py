@@ -18,14 +18,16 @@ from ohwb_pipeline.absence.contracts import CONTRACTS
 from ohwb_pipeline.absence.status import area_coverage, load_org_weights, org_month_status
 from ohwb_pipeline.core import duck
 from ohwb_pipeline.core.lake import Lake, existing_partitions, partition_file, table_glob
-from ohwb_pipeline.core.metadata import column_schema, markdown_preview
+from ohwb_pipeline.core.metadata import markdown_preview
 from ohwb_pipeline.core.partitions import monthly_partitions, months_in_window, shift_month, single_run
 from ohwb_pipeline.core.publishing import (
     CONTRACT_CHECK,
+    CommitResult,
     TableUpdate,
     check_contracts,
     commit,
     contract_spec,
+    published_metadata,
     recover,
 )
 from ohwb_pipeline.core.resources import OhwbSettings
@@ -155,17 +157,8 @@ def compute_updates(settings: OhwbSettings, periods: list[str], later: list[str]
     ]
 
 
-def _metadata(lake: Lake, update: TableUpdate, result) -> dict:
-    rows = result.rows[update.table]
-    metadata = {
-        "dagster/row_count": sum(rows.values()),
-        "dagster/column_schema": column_schema(update.contract.model),
-        "schema_version": update.contract.version,
-        "partitions": len(rows),
-        "commit_id": result.commit_id,
-        "revised_values": result.revisions,
-        "path": str(lake.published_table(update.table)),
-    }
+def _metadata(lake: Lake, update: TableUpdate, result: CommitResult) -> dict:
+    metadata = published_metadata(lake, update, result)
     if update.table == "ics_indicators":
         latest = update.frame.filter(
             (pl.col("period") == update.partitions[-1]) & (pl.col("indicator") == "sickness_absence_rate")

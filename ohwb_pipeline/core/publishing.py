@@ -174,17 +174,22 @@ def publish_table(
     rows = result.rows[update.table]
     context.log.info(f"published {update.table}: {sum(rows.values()):,} rows in {len(rows)} partitions")
     yield dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": sum(rows.values()),
-            "dagster/column_schema": column_schema(update.contract.model),
-            "schema_version": update.contract.version,
-            "partitions": len(rows),
-            "commit_id": result.commit_id,
-            "revised_values": result.revisions,
-            "path": str(lake.published_table(update.table)),
-            **(extra_metadata or {}),
-        }
+        metadata={**published_metadata(lake, update, result), **(extra_metadata or {})}
     )
+
+
+def published_metadata(lake: Lake, update: TableUpdate, result: CommitResult) -> dict:
+    """What every published table's materialisation records."""
+    rows = result.rows[update.table]
+    return {
+        "dagster/row_count": sum(rows.values()),
+        "dagster/column_schema": column_schema(update.contract.model),
+        "schema_version": update.contract.version,
+        "partitions": len(rows),
+        "commit_id": result.commit_id,
+        "revised_values": result.revisions,
+        "path": str(lake.published_table(update.table)),
+    }
 
 
 @contextlib.contextmanager
