@@ -42,6 +42,7 @@ from ohwb_pipeline.core.lake import (
     existing_partitions,
     file_sha256,
     partition_dir,
+    retire,
 )
 from ohwb_pipeline.core.metadata import column_schema, markdown_preview
 
@@ -288,15 +289,13 @@ def _apply(lake: Lake, record: dict) -> None:
                     "not the committed version; restore the folder or delete the record to abandon it"
                 )
             if swap_in(staged, target):
-                shutil.rmtree(staged)
+                retire(staged, published)
         elif move["op"] == "add_file":
             if not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 staged.replace(target)
         elif move["op"] == "remove" and target.exists():
-            staged.parent.mkdir(parents=True, exist_ok=True)
-            target.replace(staged)
-            shutil.rmtree(staged)
+            retire(target, published)
     staged_manifest = published / record["manifest"]
     if staged_manifest.exists():
         staged_manifest.replace(lake.manifest_path)
@@ -326,6 +325,10 @@ def _recover_locked(lake: Lake) -> Recovery:
     for path in records:
         _apply(lake, json.loads(path.read_text()))
         finished.append(path.stem)
+    # A kill while the record itself was being written leaves only its temporary file: no commit.
+    if (lake.published / COMMITS).exists():
+        for partial in (lake.published / COMMITS).glob(".*.tmp"):
+            partial.unlink(missing_ok=True)
     # Under the lock no publication is staging, so every published staging folder is abandoned.
     removed = []
     staging = lake.published / STAGING
@@ -342,6 +345,9 @@ def verify(lake: Lake) -> list[str]:
     problems = []
     if (lake.published / COMMITS).exists():
         problems += [f"unfinished commit {p.stem}" for p in (lake.published / COMMITS).glob("*.json")]
+        problems += [
+            f"half-written commit record {p.name}" for p in (lake.published / COMMITS).glob(".*.tmp")
+        ]
     if (lake.published / STAGING).exists():
         problems += [f"staging leftover {p.name}" for p in (lake.published / STAGING).iterdir()]
     manifest = json.loads(lake.manifest_path.read_text()) if lake.manifest_path.exists() else {"tables": {}}

@@ -14,14 +14,16 @@ import pandera.polars as pa
 import polars as pl
 
 from ohwb_pipeline.core.lake import Lake, existing_partitions, partition_file, replace_partition
+from ohwb_pipeline.ingest.landing import Entry, landing_entries
 from ohwb_pipeline.ingest.pseudonymise import hmac_params, hmac_sql
-from ohwb_pipeline.ingest.read import read_text_csv
+from ohwb_pipeline.ingest.read import FileRead, read_text_csv
 from ohwb_pipeline.ingest.truncation import TruncationGuard
 from ohwb_pipeline.ingest.validate import (
     FILE_ORG,
     LINE_NUMBER,
     PERIOD_END,
     PERIOD_START,
+    RAGGED,
     ROW_ID,
     SOURCE_FILE,
     Contract,
@@ -153,10 +155,11 @@ def _read_files(
         frames.append(
             read.frame.with_columns(
                 pl.lit(rel).alias(SOURCE_FILE),
-                (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias(LINE_NUMBER),
+                read.line_numbers.alias(LINE_NUMBER),
                 pl.lit(path.stem).alias(FILE_ORG),
                 pl.lit(start).alias(PERIOD_START),
                 pl.lit(end).alias(PERIOD_END),
+                ragged_reasons(read).alias(RAGGED),
             )
         )
     empty = pl.DataFrame(
@@ -167,16 +170,32 @@ def _read_files(
             FILE_ORG: pl.Utf8,
             PERIOD_START: pl.Date,
             PERIOD_END: pl.Date,
+            RAGGED: pl.Utf8,
         }
     )
     text = pl.concat([empty, *frames], how="vertical_relaxed") if frames else empty
     return text.with_row_index(ROW_ID), file_rows
 
 
+def ragged_reasons(read: FileRead) -> pl.Series:
+    """Per row of a read file: why its line is malformed (wrong number of fields), or null."""
+    reasons = pl.Series(RAGGED, [None] * read.frame.height, dtype=pl.Utf8)
+    if read.ragged:
+        rows, texts = zip(*read.ragged, strict=True)
+        reasons = reasons.scatter(list(rows), list(texts))
+    return reasons
+
+
 def split_rows(
     text: pl.DataFrame, contract: Contract, schema: pa.DataFrameSchema
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(accepted typed rows, quarantined text rows with check, column and reason)."""
+    ragged = pl.DataFrame(schema={ROW_ID: pl.UInt32, "reason": pl.Utf8})
+    if RAGGED in text.columns:
+        ragged = text.filter(pl.col(RAGGED).is_not_null()).select(ROW_ID, pl.col(RAGGED).alias("reason"))
+        text = text.drop(RAGGED)
+    whole = text
+    text = text.join(ragged.select(ROW_ID), on=ROW_ID, how="anti") if ragged.height else text
     typed, cast_errors = cast_to_contract(text, contract)
     uncast = cast_errors.is_not_null()
     castable = typed.filter(~uncast)
@@ -187,9 +206,12 @@ def split_rows(
         pl.lit("castable_to_contract_type").alias("check"),
         pl.col("reason").str.extract(r"^([^:]+):").alias("column"),
     )
-    reasons = pl.concat([failed_ids, cast_failed.select(failed_ids.columns)])
+    ragged_failed = ragged.with_columns(
+        pl.lit("well_formed_line").alias("check"), pl.lit("(row)").alias("column")
+    ).select(failed_ids.columns)
+    reasons = pl.concat([failed_ids, cast_failed.select(failed_ids.columns), ragged_failed])
     accepted = castable.join(reasons.select(ROW_ID), on=ROW_ID, how="anti")
-    quarantined = text.join(reasons, on=ROW_ID).sort(ROW_ID)
+    quarantined = whole.join(reasons, on=ROW_ID).sort(ROW_ID)
     return accepted, quarantined
 
 
@@ -204,9 +226,11 @@ def ingest_month(
     guard: TruncationGuard | None = None,
 ) -> MonthIngest:
     timer = _StageTimer()
-    files = sorted(lake.landing_dir(landing_name, period).glob("*.csv"))
+    entries = landing_entries(lake.landing_dir(landing_name, period))
+    files = [e.path for e in entries if e.status == "read"]
     guard = guard or TruncationGuard(rule=None)
     text, file_rows = _read_files(files, lake, contract, period, guard)
+    file_rows += [_unread_entry(lake, e) for e in entries if e.status != "read"]
     timer.lap("read")
     accepted, quarantined = split_rows(text, contract, schema)
     timer.lap("validate")
@@ -235,6 +259,19 @@ class _StageTimer:
         now = time.perf_counter()
         self.seconds[stage] = now - self._last
         self._last = now
+
+
+def _unread_entry(lake: Lake, entry: Entry) -> dict:
+    """A landing entry that was not read is still in the log, with why."""
+    log.warning("%s: %s %s", entry.path.relative_to(lake.root).as_posix(), entry.status, entry.reason)
+    return {
+        "source_file": entry.path.relative_to(lake.root).as_posix(),
+        "org_code": entry.org_code,
+        "status": entry.status,
+        "error": entry.reason,
+        "rows_read": 0,
+        "rows_in_rejected_file": 0,
+    }
 
 
 def _file_log(file_rows: list[dict], accepted: pl.DataFrame, quarantined: pl.DataFrame) -> pl.DataFrame:

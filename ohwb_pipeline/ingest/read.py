@@ -1,18 +1,49 @@
 """Read a landed extract as text (DESIGN.md's validation recipe, step 1): every column as a string, so
 one bad value cannot retype or fail a whole column. Problems with the file as a whole become
-`FileRead.error`; nothing here raises for a bad file."""
+`FileRead.error`; nothing here raises for a bad file, blocks on one, or reads one whole beyond the limits.
 
+Only a regular file is opened (checked with `lstat`, then opened with O_NOFOLLOW | O_NONBLOCK and
+checked again with `fstat`), so a symlink, FIFO, device or socket is refused without being read. A file
+over `ReadLimits.max_file_bytes`, or with a line over `max_line_bytes`, is refused unread.
+
+Ragged lines are found line by line without a hand-written parser: every line gets one sentinel field
+appended before polars parses it, so a line with too few fields shows the sentinel early (or not at
+all) and a line with too many shows a value where the sentinel should be. Those lines go to quarantine
+with their line number; blank lines are skipped and counted.
+"""
+
+import errno
 import hashlib
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from ohwb_pipeline.ingest.validate import Contract
 
+SENTINEL = "\x02"
+_SENTINEL_COLUMN = "_end_of_line"
+_KINDS = {
+    stat.S_IFLNK: "a symbolic link (never followed)",
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFDIR: "a folder",
+}
 
-class UnreadableFile(Exception):
-    """A landed file that cannot be read as the contract's CSV; the message is one line."""
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """A national trust's monthly extract is a few MB (the largest staff file: about 25,000 rows of
+    under 100 bytes); 256 MiB leaves a hundredfold margin. A row is under 200 bytes; 64 KiB allows any
+    honest one and stops a single 50 MiB field."""
+
+    max_file_bytes: int = 256 * 1024 * 1024
+    max_line_bytes: int = 64 * 1024
 
 
 @dataclass
@@ -23,14 +54,74 @@ class FileRead:
     extra_columns: list[str] = field(default_factory=list)
     sha256: str | None = None
     ends_with_newline: bool = True
+    # (row index in `frame`, reason) of lines with the wrong number of fields; their values are nulls.
+    ragged: list[tuple[int, str]] = field(default_factory=list)
+    blank_lines: int = 0
+    line_numbers: pl.Series | None = None  # each row's line in the file (blank lines skipped)
 
 
-def read_text_csv(path: Path, contract: Contract) -> FileRead:
-    """Read a landed CSV as text. Any problem with the file as a whole becomes `FileRead.error`."""
+def regular_file_problem(path: Path) -> str | None:
+    """Why `path` must not be opened (not a regular file), from `lstat` alone; None if it may be."""
     try:
-        raw = path.read_bytes()
+        info = path.lstat()
     except OSError as exc:
-        return FileRead(None, 0, f"cannot open file: {exc.strerror}")
+        return f"cannot stat: {exc.strerror}"
+    if stat.S_ISREG(info.st_mode):
+        return None
+    return f"not a regular file: {_KINDS.get(stat.S_IFMT(info.st_mode), 'a special file')}"
+
+
+def read_bytes_safely(path: Path, limits: ReadLimits) -> tuple[bytes | None, str | None]:
+    """The file's bytes, or why it was refused: never follows a link, blocks, or reads past the limit."""
+    problem = regular_file_problem(path)
+    if problem:
+        return None, problem
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        reason = "a symbolic link (never followed)" if exc.errno == errno.ELOOP else exc.strerror
+        return None, f"cannot open file: {reason}"
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):  # swapped between lstat and open
+            return None, "not a regular file"
+        if info.st_size > limits.max_file_bytes:
+            return None, (
+                f"file too large: {info.st_size:,} bytes, over the {limits.max_file_bytes:,}-byte limit"
+            )
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            raw = handle.read(limits.max_file_bytes + 1)
+    except OSError as exc:
+        return None, f"cannot read file: {exc.strerror}"
+    finally:
+        os.close(fd)
+    if len(raw) > limits.max_file_bytes:
+        return None, f"file too large: over the {limits.max_file_bytes:,}-byte limit"
+    longest = longest_line(raw)
+    if longest > limits.max_line_bytes:
+        return None, f"a line of {longest:,} bytes, over the {limits.max_line_bytes:,}-byte limit"
+    return raw, None
+
+
+def longest_line(raw: bytes) -> int:
+    if not raw:
+        return 0
+    breaks = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 10)
+    edges = np.concatenate(([-1], breaks, [len(raw)]))
+    return int(np.diff(edges).max()) - 1
+
+
+def count_lines(raw: bytes) -> int:
+    """Data lines (after the header) in a file, for the log of one that could not be parsed."""
+    lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") or not raw else 1)
+    return max(lines - 1, 0)
+
+
+def read_text_csv(path: Path, contract: Contract, limits: ReadLimits | None = None) -> FileRead:
+    """Read a landed CSV as text. Any problem with the file as a whole becomes `FileRead.error`."""
+    raw, problem = read_bytes_safely(path, limits or ReadLimits())
+    if raw is None:
+        return FileRead(None, 0, problem)
     digest = hashlib.sha256(raw).hexdigest()
     # "Cut mid-row" needs a file that has at least one whole line of text; an empty or binary file
     # is rejected for what it is.
@@ -38,6 +129,8 @@ def read_text_csv(path: Path, contract: Contract) -> FileRead:
     ends = raw.endswith(b"\n") or not text_with_lines
     read = _parse(raw, contract)
     read.sha256, read.ends_with_newline = digest, ends
+    if read.error and not read.rows_read:
+        read.rows_read = count_lines(raw)
     return read
 
 
@@ -46,22 +139,73 @@ def _parse(raw: bytes, contract: Contract) -> FileRead:
         return FileRead(None, 0, "empty file: no header row")
     if b"\0" in raw[:4096]:
         return FileRead(None, 0, "not a text CSV: the file contains binary (NUL) bytes")
+    body = raw.replace(b"\r\n", b"\n")
+    marked = body.replace(b"\n", f",{SENTINEL}\n".encode())
     try:
         frame = pl.read_csv(
-            raw, infer_schema=False, encoding="utf8", raise_if_empty=False, truncate_ragged_lines=False
+            marked,
+            infer_schema=False,
+            encoding="utf8",
+            raise_if_empty=False,
+            truncate_ragged_lines=True,
+            empty_string_is_null=True,
         )
     except Exception as exc:
         return FileRead(None, 0, f"not a readable CSV: {_first_line(exc)}")
-    frame = frame.rename({c: c.strip().lstrip("\ufeff").lower() for c in frame.columns})
-    missing = [c for c in contract.required if c not in frame.columns]
+    header = [c.strip().lstrip("\ufeff").lower() for c in frame.columns[:-1]]
+    frame = frame.rename(dict(zip(frame.columns, [*header, _SENTINEL_COLUMN], strict=True)))
+    missing = [c for c in contract.required if c not in header]
     if missing:
-        hint = " (is the delimiter a comma?)" if len(frame.columns) == 1 else ""
+        hint = " (is the delimiter a comma?)" if len(header) == 1 else ""
         return FileRead(None, frame.height, f"missing required columns: {', '.join(missing)}{hint}")
-    extra = [c for c in frame.columns if c not in contract.columns]
-    absent = [pl.lit(None, pl.Utf8).alias(c) for c in contract.columns if c not in frame.columns]
-    return FileRead(frame.with_columns(absent).select(list(contract.columns)), frame.height, None, extra)
+    frame, ragged, blank, lines = _well_formed(frame, header)
+    extra = [c for c in header if c not in contract.columns]
+    absent = [pl.lit(None, pl.Utf8).alias(c) for c in contract.columns if c not in header]
+    typed = frame.with_columns(absent).select(list(contract.columns))
+    return FileRead(typed, typed.height, None, extra, ragged=ragged, blank_lines=blank, line_numbers=lines)
+
+
+def _well_formed(
+    frame: pl.DataFrame, header: list[str]
+) -> tuple[pl.DataFrame, list[tuple[int, str]], int, pl.Series]:
+    """Drop blank lines; find lines with too few or too many fields and null their values."""
+    end = pl.col(_SENTINEL_COLUMN)
+    early = pl.any_horizontal([pl.col(c) == SENTINEL for c in header])
+    blank = (
+        pl.col(header[0]).is_null() & (pl.col(header[1]) == SENTINEL) if len(header) > 1 else pl.lit(False)
+    )
+    flags = frame.select(
+        blank.fill_null(False).alias("blank"),
+        early.fill_null(False).alias("short"),
+        (end.is_not_null() & (end != SENTINEL)).alias("long"),
+        end.is_null().alias("no_end"),
+    )
+    blank_rows = flags["blank"]
+    short = (flags["short"] | flags["no_end"]) & ~blank_rows
+    long = flags["long"] & ~short & ~blank_rows
+    kept = frame.filter(~blank_rows)
+    kept_short, kept_long = short.filter(~blank_rows), long.filter(~blank_rows)
+    # Line numbers must still count blank lines: remember each kept row's line before dropping them.
+    lines = pl.int_range(frame.height, dtype=pl.Int64, eager=True).filter(~blank_rows) + 2
+    ragged = [
+        (i, f"line {int(lines[i])}: fewer fields than the {len(header)} in the header")
+        for i in kept_short.arg_true().to_list()
+    ] + [
+        (i, f"line {int(lines[i])}: more fields than the {len(header)} in the header")
+        for i in kept_long.arg_true().to_list()
+    ]
+    bad = kept_short | kept_long
+    if bad.any():
+        kept = kept.with_columns(pl.when(bad).then(None).otherwise(pl.col(c)).alias(c) for c in header)
+    return kept.drop(_SENTINEL_COLUMN), sorted(ragged), int(blank_rows.sum()), lines
 
 
 def _first_line(exc: Exception) -> str:
+    # Parser messages can quote the offending text, which may hold an identifier: keep the first line
+    # and drop anything quoted.
     text = str(exc).strip().splitlines()
-    return text[0][:200] if text else type(exc).__name__
+    first = text[0][:200] if text else type(exc).__name__
+    for quote in ("`", "'", '"'):
+        parts = first.split(quote)
+        first = quote.join(p if i % 2 == 0 else "…" for i, p in enumerate(parts))
+    return first

@@ -19,6 +19,7 @@ FILE_ORG = "_file_org_code"
 PERIOD_START = "_period_start"
 PERIOD_END = "_period_end"
 ROW_ID = "_row_id"
+RAGGED = "_ragged_line"
 
 _TYPE_NAMES = {
     pl.Boolean: "true or false",

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandera.polars as pa
 import polars as pl
 
-from ohwb_pipeline.ingest.month import quarantine_rows, split_rows
+from ohwb_pipeline.ingest.month import quarantine_rows, ragged_reasons, split_rows
 from ohwb_pipeline.ingest.read import read_text_csv
-from ohwb_pipeline.ingest.validate import LINE_NUMBER, ROW_ID, SOURCE_FILE, Contract
+from ohwb_pipeline.ingest.validate import LINE_NUMBER, RAGGED, ROW_ID, SOURCE_FILE, Contract
 
 log = logging.getLogger("ohwb.roi")
 
@@ -42,11 +42,17 @@ def ingest_register(
             frames.append(
                 read.frame.with_columns(
                     pl.lit(rel).alias(SOURCE_FILE),
-                    (pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias(LINE_NUMBER),
+                    read.line_numbers.alias(LINE_NUMBER),
+                    ragged_reasons(read).alias(RAGGED),
                 )
             )
     empty = pl.DataFrame(
-        schema={**dict.fromkeys(contract.columns, pl.Utf8), SOURCE_FILE: pl.Utf8, LINE_NUMBER: pl.Int64}
+        schema={
+            **dict.fromkeys(contract.columns, pl.Utf8),
+            SOURCE_FILE: pl.Utf8,
+            LINE_NUMBER: pl.Int64,
+            RAGGED: pl.Utf8,
+        }
     )
     text = pl.concat([empty, *frames], how="vertical_relaxed").with_row_index(ROW_ID)
     accepted, quarantined = split_rows(text, contract, schema)

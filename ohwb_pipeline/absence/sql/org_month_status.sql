@@ -14,12 +14,12 @@ expected AS (
 absence AS (
     SELECT period, org_code, status, rows_read, rows_accepted, rows_in_rejected_file, sha256
     FROM read_parquet($absence_log, hive_partitioning = true, hive_types = {'period': VARCHAR}, union_by_name = true)
-    WHERE period BETWEEN $first AND $last
+    WHERE period BETWEEN $first AND $last AND org_code IS NOT NULL AND status <> 'ignored'
 ),
 staff AS (
     SELECT period, org_code, status, rows_read, rows_accepted, rows_in_rejected_file, sha256
     FROM read_parquet($staff_log, hive_partitioning = true, hive_types = {'period': VARCHAR}, union_by_name = true)
-    WHERE period BETWEEN $first AND $last
+    WHERE period BETWEEN $first AND $last AND org_code IS NOT NULL AND status <> 'ignored'
 ),
 trusts AS (
     SELECT period, org_code FROM expected
@@ -36,13 +36,13 @@ judged AS (
         CASE
             WHEN a.org_code IS NULL THEN 'missing'
             WHEN a.status = 'suspect_truncation' THEN 'suspect_truncation'
-            WHEN a.status = 'unreadable' OR (a.rows_read > 0 AND a.rows_accepted = 0) THEN 'rejected_file'
+            WHEN a.status IN ('unreadable', 'refused') OR (a.rows_read > 0 AND a.rows_accepted = 0) THEN 'rejected_file'
             ELSE 'ok'
         END AS absence_file_status,
         CASE
             WHEN s.org_code IS NULL THEN 'missing'
             WHEN s.status = 'suspect_truncation' THEN 'suspect_truncation'
-            WHEN s.status = 'unreadable' OR s.rows_accepted = 0 THEN 'rejected_file'
+            WHEN s.status IN ('unreadable', 'refused') OR s.rows_accepted = 0 THEN 'rejected_file'
             ELSE 'ok'
         END AS staff_in_post_file_status,
         a.sha256 AS absence_sha256,

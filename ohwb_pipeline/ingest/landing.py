@@ -1,0 +1,76 @@
+"""Every entry of a landing period folder, judged before anything is opened (README "Landing contract").
+
+An entry is read only when it is a regular file named `<ODS code>.csv` (upper-case code, lower-case
+extension). Anything else is listed with a reason, so the ingest log accounts for every entry:
+- refused: a file named like an extract that is not a regular file (a symlink, FIFO, device, socket);
+- ignored: sub-folders, hidden, editor and backup files, other extensions, and names that are not an
+  ODS code (`RXY.CSV`, `rxy.csv`, `R X Y.csv`).
+"""
+
+import os
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+ORG_FILE = re.compile(r"^[A-Z0-9]{3,5}\.csv$")
+_BACKUP = re.compile(r"(~|\.bak|\.swp|\.swo|\.tmp|\.orig|\.part)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    path: Path
+    status: str  # "read", "refused" or "ignored"
+    reason: str | None = None
+
+    @property
+    def org_code(self) -> str | None:
+        """The trust the entry speaks for: only an entry named exactly `<ODS code>.csv` does."""
+        return self.name[:-4] if ORG_FILE.match(self.name) else None
+
+
+def landing_entries(folder: Path) -> list[Entry]:
+    """Every entry of `folder`, sorted by name; nothing is opened or followed."""
+    if not folder.is_dir():
+        return []
+    entries = []
+    with os.scandir(folder) as scan:
+        for item in scan:
+            entries.append(judge(Path(item.path), item.stat(follow_symlinks=False).st_mode))
+    return sorted(entries, key=lambda e: e.name)
+
+
+def judge(path: Path, mode: int) -> Entry:
+    name = path.name
+    if ORG_FILE.match(name):
+        if stat.S_ISREG(mode):
+            return Entry(name, path, "read")
+        return Entry(name, path, "refused", f"not a regular file: {_kind(mode)}; never opened")
+    return Entry(name, path, "ignored", _ignored_reason(name, mode))
+
+
+def _kind(mode: int) -> str:
+    for test, label in (
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a folder"),
+    ):
+        if test(mode):
+            return label
+    return "a special file"
+
+
+def _ignored_reason(name: str, mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a sub-folder: extracts must sit directly in the period folder"
+    if name.startswith("."):
+        return "a hidden file"
+    if _BACKUP.search(name) or name.startswith("~$") or name.startswith(".#"):
+        return "an editor or backup file"
+    if not name.lower().endswith(".csv"):
+        return f"not a .csv file ({Path(name).suffix or 'no extension'})"
+    return "not named <ODS code>.csv (upper-case code, lower-case .csv, no spaces): rename it to be read"
