@@ -4,6 +4,7 @@ import argparse
 import logging
 import sys
 
+from ohwb_pipeline.core.resources import ProductionSettingsError, check_production_settings
 from ohwb_pipeline.synth import cli as synth_cli
 
 
@@ -17,6 +18,11 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_parser(sub)
     maintenance.add_parsers(sub)
     args = parser.parse_args(argv)
+    try:
+        check_production_settings()
+    except ProductionSettingsError as exc:
+        print(f"ohwb: {exc}", file=sys.stderr)
+        return 3
     try:
         code = args.func(args)
     except ValueError as exc:

@@ -15,7 +15,37 @@ def data_dir_from_env() -> Path:
     return Path(os.environ.get("OHWB_DATA_DIR") or "data").resolve()
 
 
+MIN_PRODUCTION_KEY_BYTES = 32
+
+
+class ProductionSettingsError(RuntimeError):
+    """`OHWB_ENV=production` with settings that would put real data at risk: nothing may run."""
+
+
+def check_production_settings() -> None:
+    """With `OHWB_ENV=production`, refuse a missing, public (development) or short pseudonymisation key.
+
+    The development key is in this repository, so anyone can reverse its keys by hashing candidate ids.
+    """
+    if os.environ.get("OHWB_ENV", "").strip().lower() != "production":
+        return
+    key = os.environ.get("OHWB_PSEUDO_KEY", "")
+    if not key:
+        problem = "OHWB_PSEUDO_KEY is not set"
+    elif key == DEV_PSEUDO_KEY:
+        problem = "OHWB_PSEUDO_KEY is the public development key, whose keys anyone can reverse"
+    elif len(key.encode("utf-8")) < MIN_PRODUCTION_KEY_BYTES:
+        problem = f"OHWB_PSEUDO_KEY is shorter than {MIN_PRODUCTION_KEY_BYTES} bytes"
+    else:
+        return
+    raise ProductionSettingsError(
+        f"OHWB_ENV=production: {problem}. Set a secret random key of at least {MIN_PRODUCTION_KEY_BYTES} "
+        "bytes (for example `openssl rand -hex 32`) and keep it secret; nothing was run or written."
+    )
+
+
 def pseudo_key_from_env() -> bytes:
+    check_production_settings()
     key = os.environ.get("OHWB_PSEUDO_KEY")
     if not key:
         log.warning(
@@ -83,4 +113,7 @@ class OhwbSettings(dg.ConfigurableResource):
 
 
 def defs() -> dg.Definitions:
+    # Loading the definitions (dagster dev, dagster job execute, the demo) fails at once in production
+    # without a proper key, before any run can write anything.
+    check_production_settings()
     return dg.Definitions(resources={"settings": OhwbSettings()})

@@ -14,6 +14,7 @@ import pandera.polars as pa
 import polars as pl
 
 from ohwb_pipeline.core.lake import Lake, existing_partitions, partition_file, replace_partition
+from ohwb_pipeline.ingest.disclosure import disclosed, public_values
 from ohwb_pipeline.ingest.landing import Entry, landing_entries
 from ohwb_pipeline.ingest.pseudonymise import hmac_params, hmac_sql
 from ohwb_pipeline.ingest.read import FileRead, read_text_csv
@@ -196,7 +197,7 @@ def split_rows(
         text = text.drop(RAGGED)
     whole = text
     text = text.join(ragged.select(ROW_ID), on=ROW_ID, how="anti") if ragged.height else text
-    typed, cast_errors = cast_to_contract(text, contract)
+    typed, cast_errors = cast_to_contract(text, contract, public_values(schema))
     uncast = cast_errors.is_not_null()
     castable = typed.filter(~uncast)
     failures = validation_failures(castable, schema, contract)
@@ -236,7 +237,7 @@ def ingest_month(
     timer.lap("validate")
     _write_accepted(con, lake, contract, period, accepted, key)
     timer.lap("pseudonymise_and_write")
-    _write_quarantine(con, lake, contract, period, quarantined, key)
+    _write_quarantine(con, lake, contract, period, quarantined, key, schema)
     file_log = _file_log(file_rows, accepted, quarantined)
     log_root = ingest_log_root(lake, contract)
     with replace_partition(log_root, period, contract.partition_key) as path:
@@ -308,22 +309,38 @@ def _write_accepted(
     _write_pseudonymised(con, frame, contract, key, lake.warehouse_table(contract.name), period, "")
 
 
-def quarantine_rows(quarantined: pl.DataFrame, contract: Contract) -> pl.DataFrame:
-    """The quarantine table's columns: where the row came from, why it failed, then its values as read."""
+def quarantine_rows(
+    quarantined: pl.DataFrame, contract: Contract, schema: pa.DataFrameSchema | None = None
+) -> pl.DataFrame:
+    """The quarantine table's columns: where the row came from, why it failed, then its values as read,
+    or, for personal data, as disclosure.py allows (the identifier column is hashed when written)."""
+    public = public_values(schema) if schema is not None else pl.Series([], dtype=pl.Utf8)
+    values = [
+        pl.col(c)
+        if contract.identifier is None or c == contract.identifier
+        else disclosed(pl.col(c), public).alias(c)
+        for c in contract.columns
+    ]
     return quarantined.select(
         pl.col(SOURCE_FILE).alias("source_file"),
         pl.col(LINE_NUMBER).alias("line_number"),
         "check",
         "column",
         "reason",
-        *contract.columns,
+        *values,
     )
 
 
 def _write_quarantine(
-    con, lake: Lake, contract: Contract, period: str, quarantined: pl.DataFrame, key: bytes
+    con,
+    lake: Lake,
+    contract: Contract,
+    period: str,
+    quarantined: pl.DataFrame,
+    key: bytes,
+    schema: pa.DataFrameSchema,
 ) -> None:
-    frame = quarantine_rows(quarantined, contract)
+    frame = quarantine_rows(quarantined, contract, schema)
     # Raw identifiers never reach disk, not even in quarantine: the id is hashed like accepted rows.
     order = " ORDER BY source_file, line_number"
     _write_pseudonymised(con, frame, contract, key, lake.quarantine_table(contract.name), period, order)

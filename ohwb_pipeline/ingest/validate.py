@@ -13,6 +13,8 @@ import pandera.polars as pa
 import polars as pl
 from pandera.polars import PolarsData
 
+from ohwb_pipeline.ingest.disclosure import disclosed, public_values
+
 SOURCE_FILE = "_source_file"
 LINE_NUMBER = "_line_number"
 FILE_ORG = "_file_org_code"
@@ -52,7 +54,9 @@ class Contract:
         return self.identifier.removesuffix("_id") + "_key" if self.identifier else None
 
 
-def cast_to_contract(text: pl.DataFrame, contract: Contract) -> tuple[pl.DataFrame, pl.Series]:
+def cast_to_contract(
+    text: pl.DataFrame, contract: Contract, public: pl.Series | None = None
+) -> tuple[pl.DataFrame, pl.Series]:
     """Typed frame plus, per row, the reason its first uncastable cell failed (null when all cast)."""
     cleaned = text.with_columns(_blank_to_null(pl.col(name)).alias(name) for name in contract.columns)
     typed_columns = {n: d for n, d in contract.columns.items() if d != pl.Utf8}
@@ -72,7 +76,7 @@ def cast_to_contract(text: pl.DataFrame, contract: Contract) -> tuple[pl.DataFra
     bad = cleaned[rows]
     reasons = [
         pl.when(_typed(pl.col(n), d).is_null() & pl.col(n).is_not_null()).then(
-            pl.format(f"{n}: not {_TYPE_NAMES.get(d, str(d))} '{{}}'", pl.col(n))
+            pl.format(f"{n}: not {_TYPE_NAMES.get(d, str(d))} '{{}}'", _shown(pl.col(n), contract, public))
         )
         for n, d in typed_columns.items()
     ]
@@ -110,7 +114,8 @@ def validation_failures(typed: pl.DataFrame, schema: pa.DataFrameSchema, contrac
         contract.frame_check_columns, default="(row)", return_dtype=pl.Utf8
     )
     column = pl.when(frame_level).then(mapped).otherwise(pl.col("column"))
-    shown = pl.when(pl.col("schema_context") == "Column").then(pl.col("failure_case")).otherwise(None)
+    case = _shown(pl.col("failure_case"), contract, public_values(schema))
+    shown = pl.when(pl.col("schema_context") == "Column").then(case).otherwise(None)
     if contract.identifier:
         shown = pl.when(column == contract.identifier).then(None).otherwise(shown)
     reason = pl.when(shown.is_null()).then(pl.format("{}: {}", column, pl.col("check")))
@@ -125,6 +130,13 @@ def validation_failures(typed: pl.DataFrame, schema: pa.DataFrameSchema, contrac
     )
 
 
+def _shown(value: pl.Expr, contract: Contract, public: pl.Series | None) -> pl.Expr:
+    """A rejected value in a reason: as read for public reference data, safely shown for personal data."""
+    if contract.identifier is None:
+        return value.cast(pl.Utf8)
+    return disclosed(value, public if public is not None else pl.Series([], dtype=pl.Utf8))
+
+
 def in_reference(column: str, values: list[str]) -> pa.Check:
     """Membership of reference codes, named for the reference rather than listing 207 codes."""
     allowed = pl.Series(values, dtype=pl.Utf8)
@@ -132,7 +144,9 @@ def in_reference(column: str, values: list[str]) -> pa.Check:
     def check(data: PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(pl.col(data.key).is_in(allowed).fill_null(True))
 
-    return pa.Check(check, name=f"in_reference_{column}s")
+    membership = pa.Check(check, name=f"in_reference_{column}s")
+    membership.reference_values = list(values)  # public codes: quarantine may show them (disclosure.py)
+    return membership
 
 
 def first_copy_of_each_row(frame: pl.LazyFrame, columns: list[str], narrow: list[str]) -> pl.LazyFrame:
