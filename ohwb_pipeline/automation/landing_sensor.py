@@ -1,8 +1,6 @@
-"""One sensor watches every landing folder and starts the run that a new or changed file needs:
-absence and staff in post (monthly folders) run `absence_monthly`; survey (yearly folders) runs
-`survey_yearly`."""
+"""One sensor watches every landing folder and starts the run a changed partition needs: absence and
+staff in post (monthly folders) run `absence_monthly`; survey (yearly folders) runs `survey_yearly`."""
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -11,9 +9,10 @@ from pathlib import Path
 import dagster as dg
 
 from ohwb_pipeline.absence.automation import absence_monthly
-from ohwb_pipeline.core.lake import file_sha256
+from ohwb_pipeline.automation.landing_state import folder_tokens, state_hash
 from ohwb_pipeline.core.partitions import monthly_partitions, yearly_survey_partitions
 from ohwb_pipeline.core.resources import data_dir_from_env
+from ohwb_pipeline.ingest.read import ReadLimits
 from ohwb_pipeline.survey.automation import survey_yearly
 
 
@@ -34,39 +33,53 @@ WATCHED = [
 ]
 
 
-def changed_landing_files(
-    landing: Path, cursor: dict[str, list], watched: list[Watched] = WATCHED
-) -> tuple[dict[tuple[str, str], list[tuple[str, str]]], dict, list[str]]:
-    """Files new or changed since the cursor, by (job, partition key); the new cursor; skipped folders.
+@dataclass
+class LandingChanges:
+    requests: list[tuple[str, str, int, str]]  # job, partition key, change number, state hash
+    cursor: dict
+    skipped: list[str]
 
-    The cursor keeps (mtime_ns, size, sha256) per file, so an untouched file is never re-hashed, and a
-    file touched but unchanged in content (same hash) does not trigger a run. A folder whose partition
-    does not exist yet (the current month or survey year) is left out of the cursor, so its files
-    start a run on the first tick after the partition appears.
+
+def landing_changes(
+    landing: Path, cursor: dict, watched: list[Watched] = WATCHED, limits: ReadLimits | None = None
+) -> LandingChanges:
+    """Partitions whose landing state differs from the cursor's, each with its next change number.
+
+    The cursor keeps, per partition, its last state hash and how many changes it has seen, and per file
+    its (mtime_ns, size, token), so an untouched file is never re-hashed. A folder whose partition does
+    not exist yet (the current month or survey year) is left out, so it starts its run on the first tick
+    after the partition appears.
     """
-    changed: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    limits = limits or ReadLimits()
+    cache = cursor.get("files", {}) if "partitions" in cursor else {}
+    known: dict[str, list] = cursor.get("partitions", {})
     seen: dict[str, list] = {}
+    tokens: dict[tuple[str, str], list[str]] = {}
     skipped: list[str] = []
     for spec in watched:
         valid = set(spec.partitions.get_partition_keys())
-        for folder in sorted(p for p in (landing / spec.extract).glob("*") if spec.folder.match(p.name)):
+        root = landing / spec.extract
+        folders = sorted(p for p in root.glob("*") if spec.folder.match(p.name)) if root.is_dir() else []
+        for folder in folders:
             key = folder.name + spec.key_suffix
             if key not in valid:
                 skipped.append(f"{spec.extract}/{folder.name}")
-                if key > max(valid, default=""):
-                    continue
-            for path in sorted(folder.glob("*.csv")):
-                rel = path.relative_to(landing).as_posix()
-                stat = path.stat()
-                before = cursor.get(rel)
-                if before and before[0] == stat.st_mtime_ns and before[1] == stat.st_size:
-                    seen[rel] = before
-                    continue
-                digest = file_sha256(path)
-                seen[rel] = [stat.st_mtime_ns, stat.st_size, digest]
-                if key in valid and (not before or before[2] != digest):
-                    changed.setdefault((spec.job_name, key), []).append((rel, digest))
-    return changed, seen, skipped
+                continue
+            found = folder_tokens(folder, landing, cache, seen, limits)
+            tokens.setdefault((spec.job_name, key), []).extend(found)
+    # A partition the cursor knew whose folders have all gone is a change too (to the empty state).
+    for name in known:
+        job, key = name.split("|", 1)
+        tokens.setdefault((job, key), [])
+    requests, partitions = [], {}
+    for (job, key), found in sorted(tokens.items()):
+        digest = state_hash(found)
+        last_digest, changes = known.get(f"{job}|{key}", ["", 0])
+        if digest != last_digest:
+            changes += 1
+            requests.append((job, key, changes, digest))
+        partitions[f"{job}|{key}"] = [digest, changes]
+    return LandingChanges(requests, {"files": seen, "partitions": partitions}, skipped)
 
 
 @dg.sensor(
@@ -75,25 +88,23 @@ def changed_landing_files(
     default_status=dg.DefaultSensorStatus.STOPPED,
 )
 def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    """Requests one run per (job, partition) whose landing files are new or changed.
-
-    The run key is built from the changed files' paths and content hashes, so a trust's resubmission
-    re-runs its partition exactly once, and re-evaluating the same files never starts a second run.
+    """Requests one run per (job, partition) whose landing folders changed in any way: a new, changed or
+    deleted file, or a return to an earlier state. The run key is the partition, its change number and
+    its state hash, so each change runs exactly once and re-evaluating the same state never runs again.
+    Bad entries (links, FIFOs, unreadable files) are part of the state and never abort or hang a tick.
     """
     landing = data_dir_from_env() / "landing"
     cursor = json.loads(context.cursor) if context.cursor else {}
-    changed, seen, skipped = changed_landing_files(landing, cursor)
-    requests = []
-    for (job, partition), files in sorted(changed.items()):
-        digest = hashlib.sha256("|".join(f"{p}:{h}" for p, h in sorted(files)).encode()).hexdigest()[:32]
-        requests.append(
-            dg.RunRequest(
-                run_key=f"{job}:{partition}:{digest}",
-                job_name=job,
-                partition_key=partition,
-                tags={"ohwb/changed_files": str(len(files))},
-            )
+    changes = landing_changes(landing, cursor)
+    requests = [
+        dg.RunRequest(
+            run_key=f"{job}:{partition}:{number}:{digest[:16]}",
+            job_name=job,
+            partition_key=partition,
+            tags={"ohwb/landing_change": str(number)},
         )
-    if skipped:
-        context.log.warning(f"landing folders with no partition (yet), not run: {', '.join(skipped)}")
-    return dg.SensorResult(run_requests=requests, cursor=json.dumps(seen, separators=(",", ":")))
+        for job, partition, number, digest in changes.requests
+    ]
+    if changes.skipped:
+        context.log.warning(f"landing folders with no partition (yet), not run: {', '.join(changes.skipped)}")
+    return dg.SensorResult(run_requests=requests, cursor=json.dumps(changes.cursor, separators=(",", ":")))

@@ -1,6 +1,7 @@
 """The landing sensor and the monthly schedule, evaluated with Dagster's test contexts."""
 
 import datetime as dt
+import json
 import os
 
 import dagster as dg
@@ -60,3 +61,63 @@ def test_the_schedule_runs_the_previous_month_on_the_15th():
     context = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2024, 5, 15, 6, 0))
     [request] = schedule.evaluate_tick(context).run_requests
     assert request.partition_key == "2024-04-01"
+
+
+def _keys(requests):
+    return [(r.partition_key, r.run_key) for r in requests]
+
+
+def test_a_to_b_to_a_to_b_runs_four_times(monkeypatch, tmp_path):
+    synth_into(tmp_path, orgs=["RJ1"], last_month="2024-01")
+    _, cursor = _tick(monkeypatch, tmp_path)
+    path = tmp_path / "landing/absence/2024-01/RJ1.csv"
+    a = path.read_bytes()
+    b = a + a.splitlines(keepends=True)[1]
+    keys = []
+    for content in (b, a, b):
+        path.write_bytes(content)
+        requests, cursor = _tick(monkeypatch, tmp_path, cursor)
+        keys += _keys(requests)
+        assert _tick(monkeypatch, tmp_path, cursor)[0] == [], "the same state runs once"
+    assert [k[0] for k in keys] == ["2024-01-01"] * 3
+    assert len({k[1] for k in keys}) == 3, "a return to an earlier state is a new change"
+
+
+def test_a_deleted_file_starts_a_run(monkeypatch, tmp_path):
+    synth_into(tmp_path, orgs=["RJ1", "RN7"], last_month="2024-01")
+    _, cursor = _tick(monkeypatch, tmp_path)
+    (tmp_path / "landing/absence/2024-01/RN7.csv").unlink()
+    requests, cursor = _tick(monkeypatch, tmp_path, cursor)
+    assert [r.partition_key for r in requests] == ["2024-01-01"]
+    import shutil
+
+    shutil.rmtree(tmp_path / "landing/absence/2024-01")
+    shutil.rmtree(tmp_path / "landing/staff_in_post/2024-01")
+    requests, _ = _tick(monkeypatch, tmp_path, cursor)
+    assert [r.partition_key for r in requests] == ["2024-01-01"], "a month whose folders went is a change"
+
+
+def test_a_fifo_a_device_link_and_an_unreadable_file_never_hang_or_abort_a_tick(monkeypatch, tmp_path):
+    from ohwb_pipeline.automation import landing_state
+
+    synth_into(tmp_path, orgs=["RJ1"], last_month="2024-01")
+    folder = tmp_path / "landing/absence/2024-01"
+    os.mkfifo(folder / "RN7.csv")
+    (folder / "RRE.csv").symlink_to("/dev/zero")
+    locked = folder / "RJ1.csv"
+    real_open = os.open
+
+    def deny(path, flags, *args):
+        if str(path) == str(locked):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(landing_state.os, "open", deny)
+    requests, cursor = _tick(monkeypatch, tmp_path)
+    assert [r.partition_key for r in requests] == ["2024-01-01"]
+    state = json.loads(cursor)["files"]
+    assert state["absence/2024-01/RJ1.csv"][2] == "unreadable:Permission denied"
+    assert "absence/2024-01/RN7.csv" not in state, "a FIFO is never opened"
+    monkeypatch.setattr(landing_state.os, "open", real_open)
+    requests, _ = _tick(monkeypatch, tmp_path, cursor)
+    assert [r.partition_key for r in requests] == ["2024-01-01"], "readable again: a change"
