@@ -19,16 +19,19 @@ install: $(STAMP)
 
 # Telemetry off: the pipeline makes no network calls at run time. Pools at 1: two runs never write the
 # same domain's tables at once (README "Concurrency").
-dagster-home:
+# The instance's storage is created here, once, before any Dagster process starts: two processes
+# creating it at the same moment raced ("table jobs already exists").
+dagster-home: $(STAMP)
 	@mkdir -p $(DAGSTER_HOME)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
 	@grep -q '^concurrency:' $(DAGSTER_HOME)/dagster.yaml || \
 		printf 'concurrency:\n  pools:\n    default_limit: 1\n' >> $(DAGSTER_HOME)/dagster.yaml
+	@$(BIN)/python -c 'import dagster; dagster.DagsterInstance.get().get_runs(limit=1)' 2>/dev/null
 
 run: $(STAMP) dagster-home
 	$(BIN)/ohwb demo
 
-test: $(STAMP)
+test: $(STAMP) dagster-home
 	$(BIN)/pytest
 
 ui: $(STAMP) dagster-home
