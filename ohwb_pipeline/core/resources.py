@@ -69,6 +69,8 @@ class OhwbSettings(dg.ConfigurableResource):
     min_coverage_percent: float = -1.0
     staff_truncation_drop: float = 0.20
     truncation_min_rows: int = 100
+    max_file_mib: int = 256
+    max_line_kib: int = 64
 
     @property
     def root(self) -> Path:

@@ -17,6 +17,7 @@ from ohwb_pipeline.core.metadata import column_schema, markdown_preview
 from ohwb_pipeline.core.resources import OhwbSettings, pseudo_key_from_env
 from ohwb_pipeline.ingest import checks as ingest_checks
 from ohwb_pipeline.ingest.month import ACCEPTED_STATUSES, accepted_row_history, ingest_month
+from ohwb_pipeline.ingest.read import ReadLimits
 from ohwb_pipeline.ingest.truncation import TruncationGuard, read_overrides
 from ohwb_pipeline.ingest.validate import Contract
 
@@ -40,10 +41,11 @@ def ingest_periods(
         history=accepted_row_history(lake, contract, periods[0]),
         overrides=read_overrides(settings.ingest_overrides_path, landing_name),
     )
+    limits = ReadLimits(settings.max_file_mib * 1024 * 1024, settings.max_line_kib * 1024)
     logs, by_check, present, seconds = [], [], {}, {}
     for period in periods:
         began = time.perf_counter()
-        landed = ingest_month(con, lake, contract, landing_name, period, schema, key, guard)
+        landed = ingest_month(con, lake, contract, landing_name, period, schema, key, guard, limits)
         logs.append(landed.file_log.with_columns(pl.lit(period).alias("period")))
         by_check.append(landed.quarantine_by_check)
         present[period] = set(landed.file_log.filter(pl.col("status").is_in(ACCEPTED_STATUSES))["org_code"])
