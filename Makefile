@@ -43,6 +43,7 @@ bench: $(STAMP) dagster-home
 # kill -9, full disk and concurrent readers against the publication (benchmarks/faults.py).
 faults: $(STAMP) dagster-home
 	$(BIN)/python -m benchmarks.faults
+	$(BIN)/python -m benchmarks.landing_corpus
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
