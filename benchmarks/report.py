@@ -60,7 +60,7 @@ def render(r: dict) -> str:
     lines += [
         "",
         f"HMAC of {r['hmac']['ids']:,} ids: Python loop {r['hmac']['python_loop_s']:.2f} s, "
-        f"DuckDB SQL {r['hmac']['duckdb_sql_s']:.2f} s ({r['hmac']['duckdb_sql_cpu_s']:.2f} CPU-s)",
+        f"polars-hash {r['hmac']['polars_hash_s']:.2f} s ({r['hmac']['polars_hash_cpu_s']:.2f} CPU-s)",
         _cpu_budget(r, floor),
         "",
         "| scaling (1 month) | compute s | peak MiB |",
@@ -91,5 +91,5 @@ def _cpu_budget(r: dict, floor: float) -> str:
         f"pipeline compute used {compute['cpu_s']:.2f} CPU-s in {compute['median_s']:.2f} s wall "
         f"({compute['cpu_s'] / compute['median_s']:.1f} of {cores} cores busy); 6x the floor on {cores} "
         f"cores allows at most {budget:.2f} CPU-s, of which the staff ids' HMAC alone takes "
-        f"{r['hmac']['duckdb_sql_cpu_s']:.2f}"
+        f"{r['hmac']['polars_hash_cpu_s']:.2f}"
     )

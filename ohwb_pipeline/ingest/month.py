@@ -16,7 +16,7 @@ import polars as pl
 from ohwb_pipeline.core.lake import Lake, existing_partitions, partition_file, replace_partition
 from ohwb_pipeline.ingest.disclosure import disclosed, public_values
 from ohwb_pipeline.ingest.landing import Entry, landing_entries
-from ohwb_pipeline.ingest.pseudonymise import hmac_params, hmac_sql
+from ohwb_pipeline.ingest.pseudonymise import hmac_expr
 from ohwb_pipeline.ingest.read import FileRead, ReadLimits, read_text_csv
 from ohwb_pipeline.ingest.truncation import TruncationGuard
 from ohwb_pipeline.ingest.validate import (
@@ -351,19 +351,16 @@ def _write_pseudonymised(
     con, frame: pl.DataFrame, contract: Contract, key: bytes, table_root: Path, period: str, order_by: str
 ) -> None:
     """Write `frame` as one partition, its identifier column replaced by its HMAC (`contract.key_column`)."""
-    columns = [
-        f"{hmac_sql(c)} AS {contract.key_column}" if c == contract.identifier else f'"{c}"'
-        for c in frame.columns
-    ]
+    if contract.identifier in frame.columns:
+        hashed = hmac_expr(contract.identifier, key).alias(contract.key_column)
+        frame = frame.select(hashed if c == contract.identifier else pl.col(c) for c in frame.columns)
     con.register("rows_to_write", frame)
     try:
-        query = f"SELECT {', '.join(columns)} FROM rows_to_write{order_by}"
         with replace_partition(table_root, period, contract.partition_key) as path:
             target = str(path).replace("'", "''")
             con.execute(
-                f"COPY ({query}) TO '{target}' "
-                f"(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL {KEYED_TABLE_ZSTD_LEVEL})",
-                hmac_params(key),
+                f"COPY (SELECT * FROM rows_to_write{order_by}) TO '{target}' "
+                f"(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL {KEYED_TABLE_ZSTD_LEVEL})"
             )
     finally:
         con.unregister("rows_to_write")

