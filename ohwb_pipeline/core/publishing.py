@@ -457,7 +457,8 @@ def _revisions(
 
 
 def _changed_values(old: pl.DataFrame, new: pl.DataFrame, contract: PublishedContract) -> pl.DataFrame:
-    identity = list(contract.identity)
+    # The area column joins the row's identity here even where it is a value (an intervention's ICB).
+    identity = list(dict.fromkeys([*contract.identity, contract.area_column]))
     values = [c for c in new.columns if c not in identity]
 
     def long(frame: pl.DataFrame) -> pl.DataFrame:
@@ -468,7 +469,7 @@ def _changed_values(old: pl.DataFrame, new: pl.DataFrame, contract: PublishedCon
 
     joined = long(old).join(long(new), on=[*identity, "_column"], how="full", coalesce=True, nulls_equal=True)
     changed = joined.filter(pl.col("_value").ne_missing(pl.col("_value_right")))
-    others = [c for c in identity if c != contract.area_column]
+    others = [c for c in contract.identity if c != contract.area_column]
     row_key = pl.concat_str([pl.format(f"{c}={{}}", pl.col(c).fill_null("")) for c in others], separator="; ")
     return changed.select(
         pl.col(contract.area_column).cast(pl.Utf8).alias("area_code"),

@@ -8,9 +8,7 @@ from ohwb_pipeline.ingest.pseudonymise import hmac_expr, hmac_python
 
 
 @settings(max_examples=50, deadline=None)
-@given(
-    st.text(min_size=1, max_size=100), st.lists(st.text(min_size=1, max_size=64), min_size=1, max_size=20)
-)
+@given(st.text(min_size=1, max_size=100), st.lists(st.text(min_size=1, max_size=64), min_size=1, max_size=20))
 def test_polars_hash_hmac_is_byte_identical_to_python_hmac(text_key, ids):
     key = text_key.encode("utf-8")  # keys come from an environment variable: text
     frame = pl.DataFrame({"id": ids}).with_columns(hmac_expr("id", key).alias("h"))

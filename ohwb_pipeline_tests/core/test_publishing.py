@@ -117,3 +117,12 @@ def test_a_full_recompute_removes_partitions_no_longer_produced(tmp_path):
     commit(lake, [only_january], "run-2")
     assert not (lake.published_table("t1") / "period=2024-02").exists()
     assert verify(lake) == []
+
+
+def test_a_table_whose_area_is_not_part_of_its_identity_gets_revisions_too(tmp_path):
+    lake = Lake(tmp_path)
+    by_id = PublishedContract(Figures, "1.0", identity=("value",), area_column="org")
+    frame = pl.DataFrame({"period": ["2024-01"], "org": ["A"], "value": [1.0], "source": ["x"]})
+    commit(lake, [TableUpdate("t", by_id, frame, ["2024-01"])], "run-1")
+    changed = frame.with_columns(pl.lit("y").alias("source"))
+    assert commit(lake, [TableUpdate("t", by_id, changed, ["2024-01"])], "run-2").revisions == 1

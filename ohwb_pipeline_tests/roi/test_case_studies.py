@@ -23,6 +23,22 @@ def case_studies(tmp_path_factory):
     return root
 
 
+def test_a_refresh_with_a_changed_cost_republishes_and_records_revisions(case_studies, tmp_path):
+    root = tmp_path / "again"
+    shutil.copytree(case_studies, root)
+    register = root / "landing/interventions/case_studies.csv"
+    frame = pl.read_csv(register, infer_schema=False)
+    frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.lit("1"))
+        .otherwise(pl.col("annual_cost_gbp"))
+        .alias("annual_cost_gbp")
+    ).write_csv(register)
+    assert materialize_roi(root).success
+    revisions = pl.read_parquet(root / "published/revisions/*/*.parquet")
+    assert "cost_gbp" in set(revisions.filter(pl.col("table") == "intervention_roi")["column"])
+
+
 def test_all_seven_case_studies_are_registered(case_studies):
     register = pl.read_parquet(case_studies / "warehouse/interventions/interventions.parquet")
     assert register.height == 7
