@@ -46,11 +46,12 @@ def judge(path: Path, mode: int) -> Entry:
     if ORG_FILE.match(name):
         if stat.S_ISREG(mode):
             return Entry(name, path, "read")
-        return Entry(name, path, "refused", f"not a regular file: {_kind(mode)}; never opened")
+        return Entry(name, path, "refused", f"not a regular file: {kind_of(mode)}; never opened")
     return Entry(name, path, "ignored", _ignored_reason(name, mode))
 
 
-def _kind(mode: int) -> str:
+def kind_of(mode: int) -> str:
+    """What a non-regular entry is, in words."""
     for test, label in (
         (stat.S_ISLNK, "a symbolic link"),
         (stat.S_ISFIFO, "a FIFO (named pipe)"),

@@ -23,19 +23,12 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from ohwb_pipeline.ingest.landing import kind_of
 from ohwb_pipeline.ingest.validate import Contract
 
 SENTINEL = "\x02"
 _BLANK_RUN = re.compile(rb"\n\n+")
 _SENTINEL_COLUMN = "_end_of_line"
-_KINDS = {
-    stat.S_IFLNK: "a symbolic link (never followed)",
-    stat.S_IFIFO: "a FIFO (named pipe)",
-    stat.S_IFCHR: "a character device",
-    stat.S_IFBLK: "a block device",
-    stat.S_IFSOCK: "a socket",
-    stat.S_IFDIR: "a folder",
-}
 
 
 @dataclass(frozen=True)
@@ -70,7 +63,7 @@ def regular_file_problem(path: Path) -> str | None:
         return f"cannot stat: {exc.strerror}"
     if stat.S_ISREG(info.st_mode):
         return None
-    return f"not a regular file: {_KINDS.get(stat.S_IFMT(info.st_mode), 'a special file')}"
+    return f"not a regular file: {kind_of(info.st_mode)}"
 
 
 def read_bytes_safely(path: Path, limits: ReadLimits) -> tuple[bytes | None, str | None]:
