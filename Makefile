@@ -49,4 +49,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf data/landing data/warehouse data/published data/dagster_home
+	rm -rf data/landing data/warehouse data/published data/dagster_home data/config
