@@ -82,17 +82,19 @@ def absence_publication(context: dg.AssetExecutionContext, settings: OhwbSetting
         raise MissingInputs(f"nothing was published: {missing}")
     later = later_published_months(lake, periods)
     updates = compute_updates(settings, periods, later)
-    yield from check_contracts(updates)
+    passed = yield from check_contracts(updates)
     result = commit(lake, updates, context.run_id)
     context.log.info(
         f"published commit {result.commit_id}: {len(periods)} months"
         + (f", ics_indicators recomputed for {len(later)} later months" if later else "")
         + f", {result.revisions} revised values"
     )
-    benchmark = updates[0].frame
-    yield checks.rate_plausibility(_rate_history(lake, benchmark, periods), periods)
     for update in updates:
         yield dg.MaterializeResult(asset_key=update.table, metadata=_metadata(lake, update, result))
+    # Check results after the materialisations, so each one points at this run's (see check_contracts).
+    yield from passed
+    benchmark = updates[0].frame
+    yield checks.rate_plausibility(_rate_history(lake, benchmark, periods), periods)
 
 
 def missing_inputs(lake: Lake, periods: list[str]) -> str:

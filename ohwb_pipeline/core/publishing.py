@@ -156,27 +156,33 @@ def contract_check(update: TableUpdate) -> dg.AssetCheckResult:
 
 
 def check_contracts(updates: list[TableUpdate]) -> Iterator[dg.AssetCheckResult]:
-    """Yield every table's contract result; raise (so nothing is published) if any failed."""
+    """Every table's contract result; if any failed, yield them all and raise (nothing is published).
+
+    When all pass, the results come back as the generator's return value, for the caller to yield after
+    its materialisations: Dagster ties a check result to the latest materialisation at the moment it
+    is logged, so a result logged first would point at the previous run's."""
     results = [contract_check(u) for u in updates]
-    yield from results
     failed = [u.table for u, r in zip(updates, results, strict=True) if not r.passed]
     if failed:
+        yield from results
         raise ContractViolation(
             f"{', '.join(failed)} broke the contract or had an empty partition; nothing was published"
         )
+    return results
 
 
 def publish_table(
     context: dg.AssetExecutionContext, lake: Lake, update: TableUpdate, extra_metadata: dict | None = None
 ) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
     """A one-table publication from inside an asset: its contract check, the commit, its materialisation."""
-    yield from check_contracts([update])
+    passed = yield from check_contracts([update])
     result = commit(lake, [update], context.run_id)
     rows = result.rows[update.table]
     context.log.info(f"published {update.table}: {sum(rows.values()):,} rows in {len(rows)} partitions")
     yield dg.MaterializeResult(
         metadata={**published_metadata(lake, update, result), **(extra_metadata or {})}
     )
+    yield from passed
 
 
 def published_metadata(lake: Lake, update: TableUpdate, result: CommitResult) -> dict:

@@ -242,3 +242,18 @@ def test_a_resubmission_writes_revision_rows(small_pipeline, tmp_path):
     assert revisions.filter(pl.col("area_code") == "RJ1").is_empty(), "an unchanged trust has no revision"
     manifest = json.loads((copy / "published/_manifest.json").read_text())
     assert sum(p["rows"] for p in manifest["tables"]["revisions"]["partitions"].values()) == revisions.height
+
+
+def test_check_results_point_at_their_own_runs_materialisation(tmp_path):
+    import dagster as dg
+
+    synth_into(tmp_path, last_month="2024-01", orgs=["RJ1"])
+    with dg.instance_for_test() as instance:
+        for _ in range(2):
+            result = run_absence_job(tmp_path, partition_key="2024-01-01", instance=instance)
+        targets = {
+            e.asset_check_key.to_user_string(): e.target_materialization_data
+            for e in result.get_asset_check_evaluations()
+        }
+    for name in ["org_month_status:completeness", "absence_benchmark:contract", "ics_indicators:contract"]:
+        assert targets[name] is not None and targets[name].run_id == result.run_id, name
