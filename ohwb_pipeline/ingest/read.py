@@ -134,7 +134,7 @@ def _parse(raw: bytes, contract: Contract) -> FileRead:
         return FileRead(None, 0, "empty file: no header row")
     if b"\0" in raw[:4096]:
         return FileRead(None, 0, "not a text CSV: the file contains binary (NUL) bytes")
-    body, shifts, removed = _drop_blank_lines(raw.replace(b"\r\n", b"\n"))
+    body, shifts, removed = _drop_blank_lines(raw.replace(b"\r\n", b"\n") if b"\r" in raw else raw)
     marked = body.replace(b"\n", f",{SENTINEL}\n".encode())
     try:
         frame = pl.read_csv(
@@ -153,13 +153,11 @@ def _parse(raw: bytes, contract: Contract) -> FileRead:
     if missing:
         hint = " (is the delimiter a comma?)" if len(header) == 1 else ""
         return FileRead(None, frame.height, f"missing required columns: {', '.join(missing)}{hint}")
-    frame, ragged, blank, lines = _well_formed(frame, header, shifts)
+    frame, ragged, lines = _well_formed(frame, header, shifts)
     extra = [c for c in header if c not in contract.columns]
     absent = [pl.lit(None, pl.Utf8).alias(c) for c in contract.columns if c not in header]
     typed = frame.with_columns(absent).select(list(contract.columns))
-    return FileRead(
-        typed, typed.height, None, extra, ragged=ragged, blank_lines=blank + removed, line_numbers=lines
-    )
+    return FileRead(typed, typed.height, None, extra, ragged=ragged, blank_lines=removed, line_numbers=lines)
 
 
 def _drop_blank_lines(body: bytes) -> tuple[bytes, list[tuple[int, int]], int]:
@@ -181,45 +179,32 @@ def _drop_blank_lines(body: bytes) -> tuple[bytes, list[tuple[int, int]], int]:
 
 def _well_formed(
     frame: pl.DataFrame, header: list[str], shifts: list[tuple[int, int]]
-) -> tuple[pl.DataFrame, list[tuple[int, str]], int, pl.Series]:
-    """Drop blank lines; find lines with too few or too many fields and null their values."""
-    end = pl.col(_SENTINEL_COLUMN)
-    early = pl.any_horizontal([pl.col(c) == SENTINEL for c in header])
-    blank = (
-        pl.col(header[0]).is_null() & (pl.col(header[1]) == SENTINEL) if len(header) > 1 else pl.lit(False)
-    )
-    flags = frame.select(
-        blank.fill_null(False).alias("blank"),
-        early.fill_null(False).alias("short"),
-        (end.is_not_null() & (end != SENTINEL)).alias("long"),
-        end.is_null().alias("no_end"),
-    )
-    blank_rows = flags["blank"]
-    short = (flags["short"] | flags["no_end"]) & ~blank_rows
-    long = flags["long"] & ~short & ~blank_rows
-    kept = frame.filter(~blank_rows)
-    kept_short, kept_long = short.filter(~blank_rows), long.filter(~blank_rows)
-    # Line numbers must still count blank lines: remember each kept row's line before dropping them.
+) -> tuple[pl.DataFrame, list[tuple[int, str]], pl.Series]:
+    """Find lines with too few or too many fields and null their values; each row's line number."""
+    # Polars pads a short line's missing fields with nulls, so the sentinel column is null exactly when a
+    # line is short; on a long line it holds a real value. Blank lines were dropped before parsing.
+    end = frame[_SENTINEL_COLUMN]
+    short = end.is_null()
+    long = end.is_not_null() & (end != SENTINEL)
     lines = pl.int_range(frame.height, dtype=pl.Int64, eager=True) + 2
     if shifts:
         starts = np.array([s for s, _ in shifts])
         totals = np.array([0, *(r for _, r in shifts)])
-        # Row j is compacted line j + 1: add the lines dropped before it.
+        # Row j is compacted line j + 1: add the blank lines dropped before it.
         lines = lines + pl.Series(
             totals[np.searchsorted(starts, np.arange(1, frame.height + 1), side="right")]
         )
-    lines = lines.filter(~blank_rows)
     ragged = [
         (i, f"line {int(lines[i])}: fewer fields than the {len(header)} in the header")
-        for i in kept_short.arg_true().to_list()
+        for i in short.arg_true().to_list()
     ] + [
         (i, f"line {int(lines[i])}: more fields than the {len(header)} in the header")
-        for i in kept_long.arg_true().to_list()
+        for i in long.arg_true().to_list()
     ]
-    bad = kept_short | kept_long
+    bad = short | long
     if bad.any():
-        kept = kept.with_columns(pl.when(bad).then(None).otherwise(pl.col(c)).alias(c) for c in header)
-    return kept.drop(_SENTINEL_COLUMN), sorted(ragged), int(blank_rows.sum()), lines
+        frame = frame.with_columns(pl.when(bad).then(None).otherwise(pl.col(c)).alias(c) for c in header)
+    return frame.drop(_SENTINEL_COLUMN), sorted(ragged), lines
 
 
 def _first_line(exc: Exception) -> str:
