@@ -11,7 +11,6 @@ import dagster as dg
 import pandera.polars as pa
 import polars as pl
 
-from ohwb_pipeline.core import duck
 from ohwb_pipeline.core.lake import Lake
 from ohwb_pipeline.core.metadata import column_schema, markdown_preview
 from ohwb_pipeline.core.resources import OhwbSettings, pseudo_key_from_env
@@ -33,7 +32,6 @@ def ingest_periods(
 ) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
     lake = Lake(settings.root)
     key = pseudo_key_from_env()
-    con = duck.connect(settings)
     guard = TruncationGuard(
         rule=contract.row_count_rule,
         staff_drop=settings.staff_truncation_drop,
@@ -45,7 +43,7 @@ def ingest_periods(
     logs, by_check, present, seconds = [], [], {}, {}
     for period in periods:
         began = time.perf_counter()
-        landed = ingest_month(con, lake, contract, landing_name, period, schema, key, guard, limits)
+        landed = ingest_month(lake, contract, landing_name, period, schema, key, guard, limits)
         logs.append(landed.file_log.with_columns(pl.lit(period).alias("period")))
         by_check.append(landed.quarantine_by_check)
         present[period] = set(landed.file_log.filter(pl.col("status").is_in(ACCEPTED_STATUSES))["org_code"])

@@ -9,9 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ohwb_pipeline.absence.schemas import EPISODES, schema_with_reference
-from ohwb_pipeline.core import duck
 from ohwb_pipeline.core.lake import Lake
-from ohwb_pipeline.core.resources import OhwbSettings
 from ohwb_pipeline.ingest.month import ingest_month
 from ohwb_pipeline.ingest.validate import first_copy_of_each_row
 from ohwb_pipeline.reference.load import read_reference
@@ -38,10 +36,7 @@ def _ingest(root, period="2024-01"):
         "staff_group": read_reference(lake, "staff_groups")["staff_group"].to_list(),
         "reason_code": read_reference(lake, "absence_reasons")["reason_code"].to_list(),
     }
-    con = duck.connect(OhwbSettings(data_dir=str(root)))
-    return ingest_month(
-        con, lake, EPISODES, "absence", period, schema_with_reference(EPISODES, allowed), b"k"
-    )
+    return ingest_month(lake, EPISODES, "absence", period, schema_with_reference(EPISODES, allowed), b"k")
 
 
 @pytest.fixture
