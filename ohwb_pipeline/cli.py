@@ -10,6 +10,8 @@ from ohwb_pipeline.synth import cli as synth_cli
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Dagster's storage migrations log every plugin at INFO: noise, not news, for someone running `ohwb`.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(prog="ohwb", description="NHS OHWB metrics pipeline tools")
     sub = parser.add_subparsers(dest="command", required=True)
     synth_cli.add_parser(sub)
