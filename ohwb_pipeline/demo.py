@@ -16,6 +16,7 @@ import polars as pl
 from ohwb_pipeline.core.duck import load_sql
 from ohwb_pipeline.core.lake import Lake
 from ohwb_pipeline.core.resources import SHIPPED_REFERENCE, OhwbSettings, data_dir_from_env
+from ohwb_pipeline.maintenance import free_pool_slots
 from ohwb_pipeline.reference.expected import write_expected_submitters
 from ohwb_pipeline.roi.report import print_roi
 from ohwb_pipeline.synth.generate import GENERATOR_VERSION, SynthConfig, generate, select_orgs
@@ -49,6 +50,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> None:
     began = time.perf_counter()
     lake = Lake(data_dir_from_env())
+    freed = free_pool_slots()  # a demo killed earlier must not leave this one waiting for its slot
+    if freed:
+        print(f"freed the pool slots of {freed} killed earlier runs")
     _land_demo_data(lake, args)
     result = _materialise("absence_monthly", f"{args.first}-01", f"{args.last}-01")
     if not result.success:

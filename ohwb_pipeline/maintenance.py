@@ -24,8 +24,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     repair.add_argument(
         "--free-pool-slots",
         action="store_true",
-        help="also free the Dagster pool slots of runs still marked as running (after a kill -9; only when "
-        "no run is really running)",
+        help="free every Dagster pool slot, even of runs whose process seems alive (only when no run is "
+        "really running)",
     )
     repair.set_defaults(func=run_repair)
     accept = subparsers.add_parser(
@@ -69,9 +69,12 @@ def run_accept_file(args: argparse.Namespace) -> int:
 
 
 def free_pool_slots(force: bool = False) -> int | None:
-    """Free the pool slots held by runs that have ended (a killed process never gave its slot back).
+    """Free the pool slots held by runs that can no longer give them back; how many runs were freed.
 
-    Runs still marked as running keep their slots unless `force`; None when there is no DAGSTER_HOME.
+    A run killed with kill -9 stays "started" in Dagster's storage and keeps its slot, so every later run
+    of the pool would wait for ever. A run that has ended is freed; a run still marked as running whose
+    process is gone (no process of its events' pids is alive) is first marked failed. With `force`, every
+    slot is freed. None when there is no DAGSTER_HOME (no persistent instance, so no slots).
     """
     if not os.environ.get("DAGSTER_HOME"):
         return None
@@ -80,9 +83,32 @@ def free_pool_slots(force: bool = False) -> int | None:
     freed = 0
     for pool in POOLS:
         info = storage.get_concurrency_info(pool)
-        for run_id in {slot.run_id for slot in info.claimed_slots}:
+        holders = {s.run_id for s in info.claimed_slots} | {s.run_id for s in info.pending_steps}
+        for run_id in sorted(holders):
             run = instance.get_run_by_id(run_id)
-            if force or run is None or run.is_finished:
-                storage.free_concurrency_slots_for_run(run_id)
-                freed += 1
+            if run is not None and not run.is_finished and not force:
+                if _process_alive(instance, run_id):
+                    continue
+                instance.report_run_failed(
+                    run, "its process is gone (killed); marked failed by `ohwb repair`"
+                )
+            storage.free_concurrency_slots_for_run(run_id)
+            freed += 1
     return freed
+
+
+def _process_alive(instance: dg.DagsterInstance, run_id: str) -> bool:
+    pids = {
+        record.dagster_event.pid
+        for record in instance.all_logs(run_id)
+        if record.dagster_event is not None and record.dagster_event.pid
+    }
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+            return True
+        except ProcessLookupError:
+            continue
+        except PermissionError:
+            return True
+    return False
