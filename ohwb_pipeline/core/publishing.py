@@ -493,32 +493,24 @@ def _source_hashes(lake: Lake, updates: list[TableUpdate]) -> pl.DataFrame | Non
         return None
     contract = holder.contract
 
-    def joined(frame: pl.DataFrame) -> pl.Expr:
-        return pl.concat_str(
+    def hashes(frame: pl.DataFrame, partition: str, name: str) -> pl.DataFrame:
+        joined = pl.concat_str(
             [pl.format(f"{c}:{{}}", pl.col(c).fill_null("-")) for c in contract.sources], separator=" "
+        )
+        return frame.select(
+            pl.lit(partition).alias("period"),
+            pl.col(contract.area_column).alias("area_code"),
+            joined.alias(name),
         )
 
     frames_old, frames_new = [], []
     for partition in holder.partitions:
-        new = holder.part(partition)
-        frames_new.append(
-            new.select(
-                pl.lit(partition).alias("period"),
-                pl.col(contract.area_column).alias("area_code"),
-                joined(new).alias("new_source_sha256"),
-            )
-        )
+        frames_new.append(hashes(holder.part(partition), partition, "new_source_sha256"))
         old_path = partition_dir(lake.published_table(holder.table), partition, contract.key) / PART_FILE
         if old_path.exists():
             old = pl.read_parquet(old_path)
             if all(c in old.columns for c in contract.sources):
-                frames_old.append(
-                    old.select(
-                        pl.lit(partition).alias("period"),
-                        pl.col(contract.area_column).alias("area_code"),
-                        joined(old).alias("old_source_sha256"),
-                    )
-                )
+                frames_old.append(hashes(old, partition, "old_source_sha256"))
     new = (
         pl.concat(frames_new)
         if frames_new
