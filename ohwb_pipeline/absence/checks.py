@@ -1,51 +1,60 @@
-"""Plausibility warnings on the published absence tables (contracts are checked by core/publishing.py)."""
+"""The absence tables' warning check: Making Data Count special causes in each trust's absence rate.
+
+Contracts are checked (blocking) by core/publishing.py; this check never blocks. It reads the SPC the
+same commit publishes (`spc_indicators`), so the flags are the ones an analyst sees on the chart.
+"""
 
 import dagster as dg
 import polars as pl
 
 from ohwb_pipeline.core.metadata import markdown_preview
 
-PLAUSIBILITY = "plausibility"
-SD_LIMIT = 3.0
-MIN_HISTORY_MONTHS = 6
+SPECIAL_CAUSE = "special_cause_variation"
 
 
-def plausibility_spec(asset: str) -> dg.AssetCheckSpec:
+def special_cause_spec(asset: str = "absence_benchmark") -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(
-        PLAUSIBILITY,
+        SPECIAL_CAUSE,
         asset=asset,
-        description=f"Rates in 0-100; a trust moving over {SD_LIMIT:g} sd from its own history warns",
+        description="Warns when a trust's sickness absence rate shows special-cause variation of concern "
+        "in the run's months (Making Data Count rules over the trust's full history: a point outside "
+        "the process limits, a run of 7 rising, 2 of 3 close to a limit, 7 on one side of the mean). "
+        "Names the trusts and rules; improvements are listed but do not warn.",
     )
 
 
-def rate_plausibility(rates: pl.DataFrame, window: list[str]) -> dg.AssetCheckResult:
-    """`rates`: period, org_code, rate (All staff groups), history first. Warns; never blocks."""
-    ordered = rates.sort("org_code", "period")
-    history = ordered.with_columns(
-        pl.col("rate")
-        .shift(1)
-        .rolling_mean(window_size=36, min_samples=MIN_HISTORY_MONTHS)
-        .over("org_code")
-        .alias("mean"),
-        pl.col("rate")
-        .shift(1)
-        .rolling_std(window_size=36, min_samples=MIN_HISTORY_MONTHS)
-        .over("org_code")
-        .alias("sd"),
-    ).filter(pl.col("period").is_in(window))
-    out_of_range = history.filter((pl.col("rate") < 0) | (pl.col("rate") > 100))
-    moved = history.filter(
-        (pl.col("sd") > 0) & ((pl.col("rate") - pl.col("mean")).abs() > SD_LIMIT * pl.col("sd"))
-    )
-    flagged = pl.concat([out_of_range, moved]).unique().sort("period", "org_code")
+def special_causes(spc_rows: pl.DataFrame, periods: list[str]) -> dg.AssetCheckResult:
+    """`spc_rows`: the published `spc_indicators` rows (with `period`)."""
+    special = spc_rows.filter(
+        (pl.col("level") == "trust"),
+        pl.col("period").is_in(periods),
+        pl.col("point_type") != "common_cause",
+    ).sort("period", "area_code")
+    concern = special.filter(pl.col("point_type") == "special_cause_concern")
+    by_rule = special.group_by("point_type", "special_cause_type").len("trust_months").sort("point_type")
     return dg.AssetCheckResult(
         asset_key="absence_benchmark",
-        check_name=PLAUSIBILITY,
-        passed=flagged.is_empty(),
+        check_name=SPECIAL_CAUSE,
+        passed=concern.is_empty(),
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
-            "rates_out_of_range": out_of_range.height,
-            "trust_months_beyond_3_sd": moved.height,
-            "flagged": markdown_preview(flagged.select("period", "org_code", "rate", "mean", "sd"), rows=50),
+            "trust_months_of_concern": concern.height,
+            "trust_months_of_improvement": special.height - concern.height,
+            "trusts_of_concern": concern["area_code"].n_unique(),
+            "by_rule": markdown_preview(by_rule),
+            "flagged": markdown_preview(
+                special.select(
+                    "period",
+                    pl.col("area_code").alias("org_code"),
+                    "area_name",
+                    "special_cause_type",
+                    "point_type",
+                    "value",
+                    "mean",
+                    "lpl",
+                    "upl",
+                ),
+                rows=50,
+            ),
         },
     )

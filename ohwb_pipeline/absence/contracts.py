@@ -16,6 +16,7 @@ from pandera.polars import PolarsData
 
 from ohwb_pipeline.absence.status import DATA_STATUSES
 from ohwb_pipeline.core.publishing import PublishedContract
+from ohwb_pipeline.spc.method import VARIATION_ICONS
 
 INDICATORS = [
     "sickness_absence_rate",
@@ -147,6 +148,61 @@ class DataCompleteness(pa.DataFrameModel):
         ordered = True
 
 
+POINT_TYPES = [
+    "common_cause",
+    "special_cause_improvement",
+    "special_cause_concern",
+    "special_cause_neutral_high",
+    "special_cause_neutral_low",
+]
+
+
+class SpcIndicators(pa.DataFrameModel):
+    level: str = pa.Field(isin=["trust", "icb", "region", "england"])
+    area_code: str
+    area_name: str
+    parent_code: str = pa.Field(nullable=True)
+    indicator: str = pa.Field(isin=INDICATORS)
+    improvement_direction: str = pa.Field(isin=["increase", "decrease", "neutral"])
+    value: float
+    mean: float
+    lpl: float = pa.Field(nullable=True, description="null for a one-point series")
+    upl: float = pa.Field(nullable=True, description="null for a one-point series")
+    outside_limits: bool
+    relative_to_mean: int = pa.Field(isin=[-1, 0, 1])
+    close_to_limits: bool
+    special_cause_type: str
+    point_type: str = pa.Field(isin=POINT_TYPES)
+    points_in_series: int = pa.Field(ge=1)
+    short_series: bool
+    is_latest: bool
+    variation_icon: str = pa.Field(nullable=True, isin=VARIATION_ICONS)
+    target: float = pa.Field(nullable=True)
+    assurance: str = pa.Field(nullable=True, isin=["consistent_pass", "consistent_fail", "inconsistent"])
+
+    @pa.dataframe_check(name="limits_around_the_mean")
+    def limits_around_the_mean(cls, data: PolarsData) -> pl.LazyFrame:
+        around = (pl.col("lpl") <= pl.col("mean")) & (pl.col("mean") <= pl.col("upl"))
+        return data.lazyframe.select(around.fill_null(pl.col("points_in_series") == 1))
+
+    @pa.dataframe_check(name="icons_only_on_the_latest_point")
+    def icons_only_on_the_latest_point(cls, data: PolarsData) -> pl.LazyFrame:
+        latest = pl.col("is_latest")
+        return data.lazyframe.select(
+            (latest == pl.col("variation_icon").is_not_null())
+            & (latest | pl.col("assurance").is_null())
+            & (pl.col("target").is_not_null() | pl.col("assurance").is_null())
+        )
+
+    @pa.dataframe_check(name="one_point_per_series")
+    def one_point_per_series(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(~pl.struct("level", "area_code", "indicator").is_duplicated())
+
+    class Config:
+        strict = True
+        ordered = True
+
+
 CONTRACTS: dict[str, PublishedContract] = {
     "absence_benchmark": PublishedContract(
         AbsenceBenchmark, "2.0", identity=("ORG_CODE", "STAFF_GROUP"), area_column="ORG_CODE"
@@ -168,5 +224,13 @@ CONTRACTS: dict[str, PublishedContract] = {
         area_column="org_code",
         check_each_partition=True,
         sources=("absence_sha256", "staff_in_post_sha256"),
+    ),
+    "spc_indicators": PublishedContract(
+        SpcIndicators,
+        "1.0",
+        identity=("level", "area_code", "indicator"),
+        area_column="area_code",
+        check_each_partition=True,
+        log_revisions=False,
     ),
 }

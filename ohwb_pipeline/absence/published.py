@@ -1,6 +1,6 @@
 """The absence domain's published tables, computed in DuckDB and published as one version per month.
 
-One step computes all four tables, checks every contract (blocking), and commits them together
+One step computes all five tables, checks every contract (blocking), and commits them together
 (core/publishing.py): after a crash, every table holds the old version of a month or every table the
 new one. A month whose facts or status are missing, or that has no staff in post at all, is refused.
 
@@ -15,6 +15,7 @@ import polars as pl
 from ohwb_pipeline.absence import checks
 from ohwb_pipeline.absence.assets import GROUP, POOL, absence_facts, workforce_facts
 from ohwb_pipeline.absence.contracts import CONTRACTS
+from ohwb_pipeline.absence.spc_indicators import spc_update
 from ohwb_pipeline.absence.status import area_coverage, load_org_weights, org_month_status
 from ohwb_pipeline.core import duck
 from ohwb_pipeline.core.lake import Lake, existing_partitions, partition_file, table_glob
@@ -33,7 +34,7 @@ from ohwb_pipeline.core.publishing import (
 from ohwb_pipeline.core.resources import OhwbSettings
 from ohwb_pipeline.reference.assets import absence_reasons, icbs, organisations
 
-TABLES = ["absence_benchmark", "absence_by_reason", "ics_indicators", "data_completeness"]
+TABLES = ["absence_benchmark", "absence_by_reason", "ics_indicators", "data_completeness", "spc_indicators"]
 RECOMPUTE_MONTHS_AFTER = 12
 _DEPS = [absence_facts, workforce_facts, org_month_status, organisations, icbs, absence_reasons]
 _DESCRIPTIONS = {
@@ -44,6 +45,9 @@ _DESCRIPTIONS = {
     "rank, and the coverage of expected trusts behind each value.",
     "data_completeness": "Per trust and month: expected or not, data_status, and the hashes of the two "
     "files its figures come from.",
+    "spc_indicators": "Making Data Count SPC (NHSRplotthedots rules) over each area's full history: every "
+    "ICB, region and England indicator and every trust's absence rate, with limits, point types, and the "
+    "latest point's variation icon and assurance. Every month is recomputed in each publication.",
 }
 
 
@@ -61,7 +65,7 @@ class MissingInputs(Exception):
     partitions_def=monthly_partitions,
     backfill_policy=single_run,
     pool=POOL,
-    check_specs=[*(contract_spec(t) for t in TABLES), checks.plausibility_spec("absence_benchmark")],
+    check_specs=[*(contract_spec(t) for t in TABLES), checks.special_cause_spec()],
 )
 def absence_publication(context: dg.AssetExecutionContext, settings: OhwbSettings):
     """Compute, check and commit the absence tables for the run's months as one version."""
@@ -93,8 +97,7 @@ def absence_publication(context: dg.AssetExecutionContext, settings: OhwbSetting
         yield dg.MaterializeResult(asset_key=update.table, metadata=_metadata(lake, update, result))
     # Check results after the materialisations, so each one points at this run's (see check_contracts).
     yield from passed
-    benchmark = updates[0].frame
-    yield checks.rate_plausibility(_rate_history(lake, benchmark, periods), periods)
+    yield checks.special_causes(updates[-1].frame, periods)
 
 
 def missing_inputs(lake: Lake, periods: list[str]) -> str:
@@ -153,10 +156,11 @@ def compute_updates(settings: OhwbSettings, periods: list[str], later: list[str]
     ics = con.sql(sql, params={k: v for k, v in ics_params.items() if f"${k}" in sql}).pl()
     ics_periods = [*periods, *later]
     frames["ics_indicators"] = ics.filter(pl.col("period").is_in(ics_periods))
-    return [
+    updates = [
         TableUpdate(t, CONTRACTS[t], frames[t], ics_periods if t == "ics_indicators" else periods)
-        for t in TABLES
+        for t in TABLES[:-1]
     ]
+    return [*updates, spc_update(settings, benchmark=updates[0], ics=updates[2])]
 
 
 def _metadata(lake: Lake, update: TableUpdate, result: CommitResult) -> dict:
@@ -175,36 +179,18 @@ def _metadata(lake: Lake, update: TableUpdate, result: CommitResult) -> dict:
             "coverage_percent",
         )
         metadata["preview_sickness_absence_rate"] = markdown_preview(preview, rows=60)
+    if update.table == "spc_indicators":
+        latest = update.frame.filter(pl.col("is_latest") & (pl.col("level") != "trust"))
+        metadata["latest_icons"] = markdown_preview(
+            latest.filter(pl.col("indicator") == "sickness_absence_rate")
+            .sort("level", "area_code")
+            .select("period", "level", "area_code", "value", "lpl", "upl", "variation_icon", "assurance"),
+            rows=60,
+        )
     if update.table == "data_completeness":
         counts = update.frame.group_by("data_status").len("trust_months").sort("data_status")
         metadata["by_status"] = markdown_preview(counts)
     return metadata
-
-
-def _rate_history(lake: Lake, frame: pl.DataFrame, periods: list[str]) -> pl.DataFrame:
-    table = lake.published_table("absence_benchmark")
-    earlier = [p for p in existing_partitions(table) if p < periods[0]]
-    parts = [frame.select("period", "ORG_CODE", "STAFF_GROUP", "SICKNESS_ABSENCE_RATE_PERCENT")]
-    if earlier:
-        history = pl.scan_parquet(table_glob(table), hive_partitioning=True).with_columns(
-            pl.col("period").cast(pl.Utf8)
-        )
-        parts.append(
-            history.filter(pl.col("period").is_in(earlier[-36:]))
-            .select("period", "ORG_CODE", "STAFF_GROUP", "SICKNESS_ABSENCE_RATE_PERCENT")
-            .collect()
-        )
-    return (
-        pl.concat(parts)
-        .filter(
-            pl.col("STAFF_GROUP") == "All staff groups", pl.col("SICKNESS_ABSENCE_RATE_PERCENT").is_not_null()
-        )
-        .select(
-            "period",
-            pl.col("ORG_CODE").alias("org_code"),
-            pl.col("SICKNESS_ABSENCE_RATE_PERCENT").alias("rate"),
-        )
-    )
 
 
 published_assets = [absence_publication]

@@ -81,6 +81,8 @@ class PublishedContract:
     `identity` names a row within a partition (for revisions); `area_column` is the identity column that
     names the trust or area. `sources`: columns holding the content hashes of the files a row came from;
     the table that has them lends them to every revision row of the same partition and area.
+    `log_revisions` is off for derived tables whose every value moves by design with each new month
+    (SPC limits over a full history): their changes would bury the revisions of real figures.
     """
 
     model: type[pa.DataFrameModel]
@@ -90,6 +92,7 @@ class PublishedContract:
     key: str = "period"
     check_each_partition: bool = False
     sources: tuple[str, ...] = ()
+    log_revisions: bool = True
 
 
 @dataclass
@@ -432,7 +435,7 @@ def _revisions(
     """Every published value this commit changes: old and new, with the source files behind each."""
     sources = _source_hashes(lake, updates)
     found = []
-    for update in updates:
+    for update in (u for u in updates if u.contract.log_revisions):
         for partition in update.partitions:
             old_path = (
                 partition_dir(lake.published_table(update.table), partition, update.contract.key) / PART_FILE

@@ -98,6 +98,11 @@ class OhwbSettings(dg.ConfigurableResource):
         return local if local.is_file() else self.reference_dir / "expected_submitters.csv"
 
     @property
+    def spc_targets_path(self) -> Path:
+        """Optional targets for SPC assurance (README "SPC"); without the file, no assurance is given."""
+        return self.config_dir / "spc_targets.csv"
+
+    @property
     def ingest_overrides_path(self) -> Path:
         return self.config_dir / "ingest_overrides.csv"
 

@@ -107,8 +107,9 @@ def _limits(options: SpcOptions) -> list[pl.Expr]:
 
 def _position() -> list[pl.Expr]:
     value, mean, average = pl.col("value"), pl.col("mean"), pl.col("_average")
-    outside = (value > pl.col("upl")) | (value < pl.col("lpl"))
-    close = ~outside & ((value < mean - CLOSE * average) | (value > mean + CLOSE * average))
+    # A one-point series has no moving range, so no limits: nothing is outside or close to them.
+    outside = ((value > pl.col("upl")) | (value < pl.col("lpl"))).fill_null(False)
+    close = ~outside & ((value < mean - CLOSE * average) | (value > mean + CLOSE * average)).fill_null(False)
     return [
         outside.alias("outside_limits"),
         (value - mean).sign().cast(pl.Int64).alias("relative_to_mean"),

@@ -1,7 +1,5 @@
-import dagster as dg
 import polars as pl
 
-from ohwb_pipeline.absence.checks import rate_plausibility
 from ohwb_pipeline.ingest.checks import completeness, reconciliation
 from ohwb_pipeline_tests.conftest import synth_into
 
@@ -20,22 +18,6 @@ def test_reconciliation_fails_when_counts_do_not_balance():
     balanced = log.with_columns(pl.lit(3).alias("rows_quarantined"))
     assert reconciliation(balanced, 7, 3).passed
     assert not reconciliation(balanced, 8, 3).passed, "the log must match the rows actually written"
-
-
-def test_a_trust_jumping_beyond_3_sd_of_its_history_warns():
-    months = [f"2023-{m:02d}" for m in range(1, 13)]
-    steady = [5.0, 5.1, 4.9, 5.0, 5.2, 4.8, 5.0, 5.1, 4.9, 5.0, 5.1, 4.9]
-    rates = pl.DataFrame(
-        {
-            "period": [*months, "2024-01", *months, "2024-01"],
-            "org_code": ["A"] * 13 + ["B"] * 13,
-            "rate": [*steady, 9.5, *steady, 5.05],
-        }
-    )
-    result = rate_plausibility(rates, ["2024-01"])
-    assert not result.passed and result.severity == dg.AssetCheckSeverity.WARN
-    assert result.metadata["trust_months_beyond_3_sd"].value == 1
-    assert "| 2024-01 | A |" in result.metadata["flagged"].value
 
 
 def test_dagster_job_execute_runs_one_month_against_any_data_dir(tmp_path):

@@ -39,6 +39,7 @@ def test_checks_pass_and_quarantine_is_counted(small_pipeline):
         "absence_by_reason:contract",
         "ics_indicators:contract",
         "data_completeness:contract",
+        "spc_indicators:contract",
     ]:
         assert evaluations[name], name
     quarantine = read_table(root / "warehouse/quarantine/absence_episodes")
@@ -127,7 +128,7 @@ def test_a_ranged_single_run_equals_per_month_runs(small_pipeline, tmp_path):
     synth_into(tmp_path, faults=10)
     for month in ["2024-01", "2024-02", "2024-03"]:
         assert run_absence_job(tmp_path, partition_key=f"{month}-01").success
-    for table in ["absence_benchmark", "absence_by_reason", "ics_indicators"]:
+    for table in ["absence_benchmark", "absence_by_reason", "ics_indicators", "spc_indicators"]:
         a = read_table(ranged_root / "published" / table)
         b = read_table(tmp_path / "published" / table)
         assert a.sort(pl.all()).equals(b.sort(pl.all())), table
@@ -180,7 +181,13 @@ def test_months_run_one_at_a_time_in_reverse_order_equal_one_ranged_run(small_pi
     synth_into(tmp_path, faults=10)
     for month in ["2024-03", "2024-02", "2024-01"]:
         assert run_absence_job(tmp_path, partition_key=f"{month}-01").success
-    for table in ["absence_benchmark", "absence_by_reason", "ics_indicators", "data_completeness"]:
+    for table in [
+        "absence_benchmark",
+        "absence_by_reason",
+        "ics_indicators",
+        "data_completeness",
+        "spc_indicators",
+    ]:
         a = read_table(ranged_root / "published" / table)
         b = read_table(tmp_path / "published" / table)
         assert a.sort(pl.all()).equals(b.sort(pl.all())), table
