@@ -40,13 +40,13 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 
+from ohwb_pipeline.absence.published import TABLES
 from ohwb_pipeline.core.lake import PART_FILE, STAGING, Lake, file_sha256, partition_dir, replace_partition
 
 REPO = Path(__file__).resolve().parents[1]
 ORGS = ["RJ1", "RN7", "RRE"]
 FIRST, LAST = "2024-01", "2024-03"
 CHANGED_ORG, CHANGED_MONTHS = "RN7", ["2024-02", "2024-03"]
-TABLES = ["absence_benchmark", "absence_by_reason", "ics_indicators", "data_completeness"]
 COMMITS = "_commits"
 CHILD_ENV = {"PYTHONWARNINGS": "ignore"}
 AIMED_SWAP_OF_50 = 18

@@ -1,4 +1,4 @@
-"""The `ohwb` command: `ohwb synth`, `ohwb demo`, `ohwb repair`, `ohwb accept-file` and `ohwb spc`."""
+"""The `ohwb` command: synth, demo, repair, accept-file, spc, dictionary and catalog."""
 
 import argparse
 import logging
@@ -16,11 +16,13 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     synth_cli.add_parser(sub)
     from ohwb_pipeline import demo, maintenance
+    from ohwb_pipeline.catalog import cli as catalog_cli
     from ohwb_pipeline.spc import cli as spc_cli
 
     demo.add_parser(sub)
     maintenance.add_parsers(sub)
     spc_cli.add_parser(sub)
+    catalog_cli.add_parsers(sub)
     args = parser.parse_args(argv)
     try:
         check_production_settings()

@@ -15,6 +15,7 @@ import polars as pl
 from pandera.polars import PolarsData
 
 from ohwb_pipeline.absence.status import DATA_STATUSES
+from ohwb_pipeline.core.dictionary import column
 from ohwb_pipeline.core.publishing import PublishedContract
 from ohwb_pipeline.spc.method import VARIATION_ICONS
 
@@ -31,20 +32,32 @@ INDICATORS = [
 PERCENT_INDICATORS = ["sickness_absence_rate", "mental_health_rate", "msk_rate", "long_term_share"]
 
 
+WITHHELD = "null when data_status is not complete (the trust-month is withheld, never 0)"
+SUPPRESSED = "null when FTE_DAYS_AVAILABLE <= 330 (suppressed, as in the official benchmark table); " + WITHHELD
+AREA_CODE = "ODS code of the ICB or NHS England region; E92000001 for England"
+
+
 class AbsenceBenchmark(pa.DataFrameModel):
-    DATE: dt.date = pa.Field(description="last day of the month")
-    NHSE_REGION_CODE: str
-    NHSE_REGION_NAME: str
-    ICB_CODE: str
-    ICB_NAME: str
-    ORG_CODE: str
-    ORG_NAME: str
-    STAFF_GROUP: str
-    FTE_DAYS_LOST: float = pa.Field(nullable=True, ge=0)
-    FTE_DAYS_AVAILABLE: float = pa.Field(nullable=True, gt=330, description="null when <= 330 (suppressed)")
-    SICKNESS_ABSENCE_RATE_PERCENT: float = pa.Field(nullable=True, ge=0, le=100)
-    data_status: str = pa.Field(
-        isin=DATA_STATUSES, description="complete, or why this trust-month's figures are withheld (null)"
+    DATE: dt.date = column("last day of the reporting month", "date")
+    NHSE_REGION_CODE: str = column("ODS code of the trust's NHS England region")
+    NHSE_REGION_NAME: str = column("name of the NHS England region")
+    ICB_CODE: str = column("ODS code of the trust's Integrated Care Board")
+    ICB_NAME: str = column("name of the Integrated Care Board")
+    ORG_CODE: str = column("ODS code of the trust")
+    ORG_NAME: str = column("name of the trust")
+    STAFF_GROUP: str = column("ESR staff group, or 'All staff groups' for the trust's total")
+    FTE_DAYS_LOST: float = column(
+        "FTE days lost to sickness absence in the month", "FTE days", SUPPRESSED, nullable=True, ge=0
+    )
+    FTE_DAYS_AVAILABLE: float = column(
+        "FTE days available (contracted) in the month", "FTE days", SUPPRESSED, nullable=True, gt=330
+    )
+    SICKNESS_ABSENCE_RATE_PERCENT: float = column(
+        "FTE days lost / FTE days available x 100", "%", SUPPRESSED, nullable=True, ge=0, le=100
+    )
+    data_status: str = column(
+        "complete, or why this trust-month's figures are withheld (see data_completeness)",
+        isin=DATA_STATUSES,
     )
 
     @pa.dataframe_check(name="withheld_means_null")
@@ -76,16 +89,41 @@ class AbsenceBenchmark(pa.DataFrameModel):
 
 
 class AbsenceByReason(pa.DataFrameModel):
-    icb_code: str
-    org_code: str
-    staff_group: str
-    reason_code: str = pa.Field(nullable=True, description="null on a withheld trust-month's single row")
-    reason_label: str = pa.Field(nullable=True)
-    reason_group: str = pa.Field(nullable=True)
-    fte_days_lost: float = pa.Field(nullable=True, ge=0)
-    fte_days_available: float = pa.Field(nullable=True, gt=330)
-    share_of_days_lost_percent: float = pa.Field(nullable=True, ge=0, le=100)
-    data_status: str = pa.Field(isin=DATA_STATUSES)
+    icb_code: str = column("ODS code of the trust's Integrated Care Board")
+    org_code: str = column("ODS code of the trust")
+    staff_group: str = column("ESR staff group, or 'All staff groups'")
+    reason_code: str = column(
+        "ESR sickness reason code (S10-S99)",
+        rule="null on a withheld trust-month's single row",
+        nullable=True,
+    )
+    reason_label: str = column("the reason's ESR label", rule="null on a withheld row", nullable=True)
+    reason_group: str = column(
+        "reason group (mental_health, musculoskeletal, ...)", rule="null on a withheld row", nullable=True
+    )
+    fte_days_lost: float = column(
+        "FTE days lost to this reason in the month",
+        "FTE days",
+        "null when the group's FTE days available <= 330 (suppressed); " + WITHHELD,
+        nullable=True,
+        ge=0,
+    )
+    fte_days_available: float = column(
+        "the trust and staff group's FTE days available in the month",
+        "FTE days",
+        "null when <= 330 (suppressed); " + WITHHELD,
+        nullable=True,
+        gt=330,
+    )
+    share_of_days_lost_percent: float = column(
+        "this reason's share of the group's FTE days lost",
+        "%",
+        "null when suppressed or withheld, as fte_days_lost",
+        nullable=True,
+        ge=0,
+        le=100,
+    )
+    data_status: str = column("complete, or why the trust-month is withheld", isin=DATA_STATUSES)
 
     @pa.dataframe_check(name="withheld_means_null")
     def withheld_means_null(cls, data: PolarsData) -> pl.LazyFrame:
@@ -101,21 +139,67 @@ class AbsenceByReason(pa.DataFrameModel):
 
 
 class IcsIndicators(pa.DataFrameModel):
-    level: str = pa.Field(isin=["icb", "region", "england"])
-    area_code: str
-    area_name: str
-    parent_code: str = pa.Field(nullable=True)
-    indicator: str = pa.Field(isin=INDICATORS)
-    numerator: float = pa.Field(nullable=True, ge=0)
-    denominator: float = pa.Field(nullable=True, ge=0)
-    value: float = pa.Field(nullable=True, ge=0)
-    rolling_12m_value: float = pa.Field(nullable=True, ge=0)
-    change_on_last_year: float = pa.Field(nullable=True)
-    rank_among_icbs: int = pa.Field(nullable=True, ge=1, le=42)
-    orgs_expected: int = pa.Field(ge=0, description="trusts in the area expected to submit this month")
-    orgs_included: int = pa.Field(ge=0, description="trusts whose figures are in the value (complete)")
-    coverage_percent: float = pa.Field(
-        ge=0, le=100, description="share of the expected FTE days available that the value includes"
+    level: str = column("icb, region or england", isin=["icb", "region", "england"])
+    area_code: str = column(AREA_CODE)
+    area_name: str = column("name of the area")
+    parent_code: str = column("the area one level up (an ICB's region); null for England", nullable=True)
+    indicator: str = column(
+        "sickness_absence_rate, mental_health_rate (S10), msk_rate (S11+S12), long_term_share, fte, "
+        "headcount, leavers or turnover_12m",
+        isin=INDICATORS,
+    )
+    numerator: float = column(
+        "sum over the area's complete trusts: FTE days lost (rates), long-term days lost "
+        "(long_term_share), FTE days available (fte), headcount or leavers",
+        "FTE days or people",
+        "withheld trusts are left out, never counted as 0",
+        nullable=True,
+        ge=0,
+    )
+    denominator: float = column(
+        "FTE days available (rates), FTE days lost (long_term_share), days in the month (fte), "
+        "average headcount (turnover_12m), 1 for counts",
+        "FTE days, days or people",
+        "withheld trusts are left out",
+        nullable=True,
+        ge=0,
+    )
+    value: float = column(
+        "numerator / denominator (x 100 for rates and shares)",
+        "% for rates, shares and turnover; FTE, people otherwise",
+        "null when no expected trust is complete; read coverage_percent before comparing",
+        nullable=True,
+        ge=0,
+    )
+    rolling_12m_value: float = column(
+        "the same indicator over the 12 months to this one (leavers: their sum)",
+        "as value",
+        "null until 12 months of the area exist",
+        nullable=True,
+        ge=0,
+    )
+    change_on_last_year: float = column(
+        "value minus the value 12 months earlier",
+        "percentage points or as value",
+        "null without a value 12 months earlier",
+        nullable=True,
+    )
+    rank_among_icbs: int = column(
+        "rank of the ICB among ICBs this month, 1 = lowest value",
+        "rank",
+        "null for regions, England and null values",
+        nullable=True,
+        ge=1,
+        le=42,
+    )
+    orgs_expected: int = column("trusts in the area expected to submit this month", "trusts", ge=0)
+    orgs_included: int = column("trusts whose figures are in the value (complete)", "trusts", ge=0)
+    coverage_percent: float = column(
+        "share of the expected trusts' FTE days available that the value includes (withheld trusts "
+        "weighted by their last complete month)",
+        "%",
+        ge=0,
+        le=100,
     )
 
     @pa.dataframe_check(name="percentages_within_0_100")
@@ -129,15 +213,31 @@ class IcsIndicators(pa.DataFrameModel):
 
 
 class DataCompleteness(pa.DataFrameModel):
-    org_code: str
-    org_name: str
-    icb_code: str
-    expected: bool = pa.Field(description="in the expected-submitters list for this month")
-    data_status: str = pa.Field(isin=DATA_STATUSES)
-    absence_file_status: str = pa.Field(isin=["ok", "missing", "rejected_file", "suspect_truncation"])
-    staff_in_post_file_status: str = pa.Field(isin=["ok", "missing", "rejected_file", "suspect_truncation"])
-    absence_sha256: str = pa.Field(nullable=True, description="content hash of the absence file used")
-    staff_in_post_sha256: str = pa.Field(nullable=True, description="content hash of the staff file used")
+    org_code: str = column("ODS code of the trust")
+    org_name: str = column("name of the trust")
+    icb_code: str = column("ODS code of the trust's Integrated Care Board")
+    expected: bool = column("true when the trust is in the expected-submitters list for this month")
+    data_status: str = column(
+        "complete (figures published), or missing_absence, missing_staff_in_post, missing_both, "
+        "rejected_file, suspect_truncation (figures withheld)",
+        isin=DATA_STATUSES,
+    )
+    absence_file_status: str = column(
+        "the month's absence file: ok, missing, rejected_file or suspect_truncation",
+        isin=["ok", "missing", "rejected_file", "suspect_truncation"],
+    )
+    staff_in_post_file_status: str = column(
+        "the month's staff-in-post file: ok, missing, rejected_file or suspect_truncation",
+        isin=["ok", "missing", "rejected_file", "suspect_truncation"],
+    )
+    absence_sha256: str = column(
+        "SHA-256 of the absence file the figures come from", rule="null when no file was used", nullable=True
+    )
+    staff_in_post_sha256: str = column(
+        "SHA-256 of the staff-in-post file the figures come from",
+        rule="null when no file was used",
+        nullable=True,
+    )
 
     @pa.dataframe_check(name="one_row_per_org")
     def one_row_per_org(cls, data: PolarsData) -> pl.LazyFrame:
@@ -158,27 +258,66 @@ POINT_TYPES = [
 
 
 class SpcIndicators(pa.DataFrameModel):
-    level: str = pa.Field(isin=["trust", "icb", "region", "england"])
-    area_code: str
-    area_name: str
-    parent_code: str = pa.Field(nullable=True)
-    indicator: str = pa.Field(isin=INDICATORS)
-    improvement_direction: str = pa.Field(isin=["increase", "decrease", "neutral"])
-    value: float
-    mean: float
-    lpl: float = pa.Field(nullable=True, description="null for a one-point series")
-    upl: float = pa.Field(nullable=True, description="null for a one-point series")
-    outside_limits: bool
-    relative_to_mean: int = pa.Field(isin=[-1, 0, 1])
-    close_to_limits: bool
-    special_cause_type: str
-    point_type: str = pa.Field(isin=POINT_TYPES)
-    points_in_series: int = pa.Field(ge=1)
-    short_series: bool
-    is_latest: bool
-    variation_icon: str = pa.Field(nullable=True, isin=VARIATION_ICONS)
-    target: float = pa.Field(nullable=True)
-    assurance: str = pa.Field(nullable=True, isin=["consistent_pass", "consistent_fail", "inconsistent"])
+    level: str = column("trust, icb, region or england", isin=["trust", "icb", "region", "england"])
+    area_code: str = column("ODS code of the trust or area; E92000001 for England")
+    area_name: str = column("name of the trust or area")
+    parent_code: str = column("a trust's ICB, an ICB's region; null for England", nullable=True)
+    indicator: str = column(
+        "the ics_indicators indicator; trusts have sickness_absence_rate only", isin=INDICATORS
+    )
+    improvement_direction: str = column(
+        "which way is better, from the indicator's definition (all published ones: decrease)",
+        isin=["increase", "decrease", "neutral"],
+    )
+    value: float = column(
+        "the published value (ics_indicators.value; a trust's All staff groups rate)",
+        "as the indicator",
+        "withheld and suppressed months are not points of the series",
+    )
+    mean: float = column("centre line: mean of the series (of its rebase group)", "as the indicator")
+    lpl: float = column(
+        "lower process limit: mean - 2.66 x mean moving range (moving ranges >= 3.267 x their mean left out)",
+        "as the indicator",
+        "null for a one-point series",
+        nullable=True,
+    )
+    upl: float = column(
+        "upper process limit: mean + 2.66 x mean moving range",
+        "as the indicator",
+        "null for a one-point series",
+        nullable=True,
+    )
+    outside_limits: bool = column("true when the point is beyond a process limit")
+    relative_to_mean: int = column("1 above the mean, -1 below, 0 on it", isin=[-1, 0, 1])
+    close_to_limits: bool = column("true when beyond mean +- 1.773 x mean moving range, within the limits")
+    special_cause_type: str = column(
+        "the first rule the point meets: Above UCL / Below LCL, 7 Point Trend (Increasing/Decreasing), "
+        "2 in 3 Above/Below CL, 7 Points Above/Below CL, or Common Cause"
+    )
+    point_type: str = column(
+        "common_cause, special_cause_improvement, special_cause_concern, special_cause_neutral_high/low",
+        isin=POINT_TYPES,
+    )
+    points_in_series: int = column("points in the series", "points", ge=1)
+    short_series: bool = column("true under 12 points: limits are provisional (NHSRplotthedots warns)")
+    is_latest: bool = column("true on the series' latest point")
+    variation_icon: str = column(
+        "Making Data Count variation icon of the latest point: common_cause, improvement_high/low, "
+        "concern_high/low, neutral_high/low",
+        rule="null except on the latest point",
+        nullable=True,
+        isin=VARIATION_ICONS,
+    )
+    target: float = column(
+        "target from config/spc_targets.csv", "as the indicator", "null without a target", nullable=True
+    )
+    assurance: str = column(
+        "Making Data Count assurance of the latest point against the target: consistent_pass, "
+        "consistent_fail or inconsistent",
+        rule="null except on the latest point, and without a target",
+        nullable=True,
+        isin=["consistent_pass", "consistent_fail", "inconsistent"],
+    )
 
     @pa.dataframe_check(name="limits_around_the_mean")
     def limits_around_the_mean(cls, data: PolarsData) -> pl.LazyFrame:
@@ -205,7 +344,14 @@ class SpcIndicators(pa.DataFrameModel):
 
 CONTRACTS: dict[str, PublishedContract] = {
     "absence_benchmark": PublishedContract(
-        AbsenceBenchmark, "2.0", identity=("ORG_CODE", "STAFF_GROUP"), area_column="ORG_CODE"
+        AbsenceBenchmark,
+        "2.0",
+        identity=("ORG_CODE", "STAFF_GROUP"),
+        area_column="ORG_CODE",
+        description=(
+            "NHS-compatible sickness absence benchmark table (official columns and suppression rule), "
+            "with each trust-month's data_status; withheld trusts have null figures."
+        ),
     ),
     "absence_by_reason": PublishedContract(
         AbsenceByReason,
@@ -213,9 +359,17 @@ CONTRACTS: dict[str, PublishedContract] = {
         identity=("org_code", "staff_group", "reason_code"),
         area_column="org_code",
         check_each_partition=True,
+        description="FTE days lost by ESR reason per trust and staff group, with each reason's share.",
     ),
     "ics_indicators": PublishedContract(
-        IcsIndicators, "2.0", identity=("level", "area_code", "indicator"), area_column="area_code"
+        IcsIndicators,
+        "2.0",
+        identity=("level", "area_code", "indicator"),
+        area_column="area_code",
+        description=(
+            "ICB, region and England indicators (long format) with rolling 12 months, change, rank, and"
+            " the coverage of expected trusts behind each value."
+        ),
     ),
     "data_completeness": PublishedContract(
         DataCompleteness,
@@ -224,6 +378,10 @@ CONTRACTS: dict[str, PublishedContract] = {
         area_column="org_code",
         check_each_partition=True,
         sources=("absence_sha256", "staff_in_post_sha256"),
+        description=(
+            "Per trust and month: expected or not, data_status, and the hashes of the two files its "
+            "figures come from."
+        ),
     ),
     "spc_indicators": PublishedContract(
         SpcIndicators,
@@ -232,5 +390,11 @@ CONTRACTS: dict[str, PublishedContract] = {
         area_column="area_code",
         check_each_partition=True,
         log_revisions=False,
+        description=(
+            "Making Data Count SPC (NHSRplotthedots rules) over each area's full history: every ICB, "
+            "region and England indicator and every trust's absence rate, with limits, point types, and"
+            " the latest point's variation icon and assurance. Every month is recomputed in each "
+            "publication."
+        ),
     ),
 }

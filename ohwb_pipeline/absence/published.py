@@ -37,18 +37,6 @@ from ohwb_pipeline.reference.assets import absence_reasons, icbs, organisations
 TABLES = ["absence_benchmark", "absence_by_reason", "ics_indicators", "data_completeness", "spc_indicators"]
 RECOMPUTE_MONTHS_AFTER = 12
 _DEPS = [absence_facts, workforce_facts, org_month_status, organisations, icbs, absence_reasons]
-_DESCRIPTIONS = {
-    "absence_benchmark": "NHS-compatible sickness absence benchmark table (official columns and "
-    "suppression rule), with each trust-month's data_status; withheld trusts have null figures.",
-    "absence_by_reason": "FTE days lost by ESR reason per trust and staff group, with each reason's share.",
-    "ics_indicators": "ICB, region and England indicators (long format) with rolling 12 months, change, "
-    "rank, and the coverage of expected trusts behind each value.",
-    "data_completeness": "Per trust and month: expected or not, data_status, and the hashes of the two "
-    "files its figures come from.",
-    "spc_indicators": "Making Data Count SPC (NHSRplotthedots rules) over each area's full history: every "
-    "ICB, region and England indicator and every trust's absence rate, with limits, point types, and the "
-    "latest point's variation icon and assurance. Every month is recomputed in each publication.",
-}
 
 
 class MissingInputs(Exception):
@@ -58,7 +46,7 @@ class MissingInputs(Exception):
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
-            t, deps=_DEPS, group_name=GROUP, kinds={"duckdb", "parquet"}, description=_DESCRIPTIONS[t]
+            t, deps=_DEPS, group_name=GROUP, kinds={"duckdb", "parquet"}, description=CONTRACTS[t].description
         )
         for t in TABLES
     ],

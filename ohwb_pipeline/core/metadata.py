@@ -10,16 +10,27 @@ def column_schema(schema: pa.DataFrameSchema | type[pa.DataFrameModel]) -> dg.Ta
         schema = schema.to_schema()
     columns = []
     for name, column in schema.columns.items():
-        checks = ", ".join(str(check.name) for check in column.checks)
         columns.append(
             dg.TableColumn(
                 name=name,
                 type=str(column.dtype),
-                description=(column.description or checks) or None,
+                description=_description(column),
                 constraints=dg.TableColumnConstraints(nullable=column.nullable, unique=column.unique),
             )
         )
     return dg.TableSchema(columns=columns)
+
+
+def _description(column: pa.Column) -> str | None:
+    """Meaning, unit and withholding rule, as in the data dictionary (core/dictionary.py)."""
+    metadata = column.metadata or {}
+    parts = [column.description or ""]
+    if metadata.get("unit"):
+        parts.append(f"Unit: {metadata['unit']}.")
+    if metadata.get("rule"):
+        parts.append(f"Withheld: {metadata['rule']}.")
+    text = " ".join(p for p in parts if p)
+    return text or None
 
 
 def markdown_preview(frame: pl.DataFrame, rows: int = 20) -> dg.MetadataValue:

@@ -34,6 +34,8 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from ohwb_pipeline.core.atomic import fsync_dir, swap_in, write_durably
+from ohwb_pipeline.core.catalog import refresh_catalog
+from ohwb_pipeline.core.dictionary import describe
 from ohwb_pipeline.core.lake import (
     PART_FILE,
     STAGING,
@@ -93,6 +95,7 @@ class PublishedContract:
     check_each_partition: bool = False
     sources: tuple[str, ...] = ()
     log_revisions: bool = True
+    description: str = ""
 
 
 @dataclass
@@ -309,6 +312,7 @@ def _apply(lake: Lake, record: dict) -> None:
     if staged_manifest.exists():
         staged_manifest.replace(lake.manifest_path)
     fsync_dir(published)
+    refresh_catalog(lake)
     shutil.rmtree(published / record["stage"], ignore_errors=True)
     _record_path(lake, record["commit_id"]).unlink(missing_ok=True)
 
@@ -403,6 +407,8 @@ def _next_manifest(
                 "columns": {k: str(v) for k, v in update.frame.drop(key).schema.items()},
                 "path": f"{update.table}/{key}=*/{PART_FILE}",
                 "partition_key": key,
+                "description": update.contract.description,
+                "dictionary": describe(update.contract.model, update.table, key),
             }
         )
         for partition, count in rows[update.table].items():

@@ -4,53 +4,123 @@ import pandera.polars as pa
 import polars as pl
 from pandera.polars import PolarsData
 
+from ohwb_pipeline.core.dictionary import column
 from ohwb_pipeline.core.publishing import PublishedContract
 
 METHODS = ["before_after", "difference_in_differences"]
 SCHEMA_VERSION = "1.0"
 
 
+INCOMPLETE = "null when status is incomplete"
+
+
 class InterventionRoi(pa.DataFrameModel):
-    intervention_id: str
-    org_code: str = pa.Field(nullable=True)
-    icb_code: str = pa.Field(nullable=True)
-    home_icb: str
-    name: str
-    category: str
-    method: str = pa.Field(isin=METHODS)
-    status: str = pa.Field(isin=["ok", "incomplete"])
-    months_evaluated: int = pa.Field(ge=1, le=12)
-    baseline_rate_percent: float = pa.Field(nullable=True)
-    evaluation_rate_percent: float = pa.Field(nullable=True)
-    comparator_baseline_rate_percent: float = pa.Field(nullable=True)
-    comparator_evaluation_rate_percent: float = pa.Field(nullable=True)
-    fte_days_available: float = pa.Field(nullable=True)
-    absence_days_avoided: float = pa.Field(nullable=True, description="negative when absence rose")
-    absence_savings_low: float = pa.Field(nullable=True)
-    absence_savings_central: float = pa.Field(nullable=True)
-    absence_savings_high: float = pa.Field(nullable=True)
-    retention_savings_low: float
-    retention_savings_central: float
-    retention_savings_high: float
-    gp_savings_low: float
-    gp_savings_central: float
-    gp_savings_high: float
-    total_savings_low: float = pa.Field(nullable=True)
-    total_savings_central: float = pa.Field(nullable=True)
-    total_savings_high: float = pa.Field(nullable=True)
-    cost_gbp: float = pa.Field(gt=0)
-    roi_ratio_low: float = pa.Field(nullable=True)
-    roi_ratio_central: float = pa.Field(nullable=True)
-    roi_ratio_high: float = pa.Field(nullable=True)
-    net_benefit_low: float = pa.Field(nullable=True)
-    net_benefit_central: float = pa.Field(nullable=True)
-    net_benefit_high: float = pa.Field(nullable=True)
-    reported_savings_gbp: float = pa.Field(nullable=True, ge=0)
-    roi_from_reported_savings: float = pa.Field(nullable=True, ge=0)
-    reported_roi: float = pa.Field(nullable=True)
-    attendance_rate: float = pa.Field(nullable=True, ge=0, le=1)
-    cost_basis: str
-    unit_cost_version: str
+    intervention_id: str = column("the register's intervention id")
+    org_code: str = column(
+        "ODS code of the trust that ran it", rule="null for an ICB-wide intervention", nullable=True
+    )
+    icb_code: str = column(
+        "ODS code of the ICB that ran it ICB-wide", rule="null for a trust's intervention", nullable=True
+    )
+    home_icb: str = column("the ICB the intervention belongs to (its own, or its trust's)")
+    name: str = column("the intervention's name in the register")
+    category: str = column("msk, mental_health, menopause, culture or other")
+    method: str = column("before_after or difference_in_differences (README 'ROI')", isin=METHODS)
+    status: str = column(
+        "ok, or incomplete when a treated or comparator trust lacks facts for a month of either window",
+        isin=["ok", "incomplete"],
+    )
+    months_evaluated: int = column("months in the evaluation window", "months", ge=1, le=12)
+    baseline_rate_percent: float = column(
+        "treated trusts' absence rate (target reasons) in the baseline window", "%", INCOMPLETE, nullable=True
+    )
+    evaluation_rate_percent: float = column(
+        "treated trusts' absence rate in the evaluation window", "%", INCOMPLETE, nullable=True
+    )
+    comparator_baseline_rate_percent: float = column(
+        "comparator trusts' rate in the baseline window",
+        "%",
+        "null for before_after, or when incomplete",
+        nullable=True,
+    )
+    comparator_evaluation_rate_percent: float = column(
+        "comparator trusts' rate in the evaluation window",
+        "%",
+        "null for before_after, or when incomplete",
+        nullable=True,
+    )
+    fte_days_available: float = column(
+        "treated trusts' FTE days available in the evaluation window", "FTE days", INCOMPLETE, nullable=True
+    )
+    absence_days_avoided: float = column(
+        "rate change x FTE days available (negative when absence rose)",
+        "FTE days",
+        INCOMPLETE,
+        nullable=True,
+    )
+    absence_savings_low: float = column(
+        "days avoided x cost of an FTE sickness day (low unit costs)", "GBP", INCOMPLETE, nullable=True
+    )
+    absence_savings_central: float = column(
+        "days avoided x cost of an FTE sickness day (central unit costs)", "GBP", INCOMPLETE, nullable=True
+    )
+    absence_savings_high: float = column(
+        "days avoided x cost of an FTE sickness day (high unit costs)", "GBP", INCOMPLETE, nullable=True
+    )
+    retention_savings_low: float = column("staff retained x replacement cost (low unit costs)", "GBP")
+    retention_savings_central: float = column("staff retained x replacement cost (central unit costs)", "GBP")
+    retention_savings_high: float = column("staff retained x replacement cost (high unit costs)", "GBP")
+    gp_savings_low: float = column("GP visits avoided x GP appointment cost (low unit costs)", "GBP")
+    gp_savings_central: float = column("GP visits avoided x GP appointment cost (central unit costs)", "GBP")
+    gp_savings_high: float = column("GP visits avoided x GP appointment cost (high unit costs)", "GBP")
+    total_savings_low: float = column(
+        "absence + retention + GP savings (low unit costs)", "GBP", INCOMPLETE, nullable=True
+    )
+    total_savings_central: float = column(
+        "absence + retention + GP savings (central unit costs)", "GBP", INCOMPLETE, nullable=True
+    )
+    total_savings_high: float = column(
+        "absence + retention + GP savings (high unit costs)", "GBP", INCOMPLETE, nullable=True
+    )
+    cost_gbp: float = column("the intervention's cost over the evaluated months", "GBP", gt=0)
+    roi_ratio_low: float = column(
+        "total savings / cost (low unit costs)", "ratio (x:1)", INCOMPLETE, nullable=True
+    )
+    roi_ratio_central: float = column(
+        "total savings / cost (central unit costs)", "ratio (x:1)", INCOMPLETE, nullable=True
+    )
+    roi_ratio_high: float = column(
+        "total savings / cost (high unit costs)", "ratio (x:1)", INCOMPLETE, nullable=True
+    )
+    net_benefit_low: float = column("total savings - cost (low unit costs)", "GBP", INCOMPLETE, nullable=True)
+    net_benefit_central: float = column(
+        "total savings - cost (central unit costs)", "GBP", INCOMPLETE, nullable=True
+    )
+    net_benefit_high: float = column(
+        "total savings - cost (high unit costs)", "GBP", INCOMPLETE, nullable=True
+    )
+    reported_savings_gbp: float = column(
+        "the case study's own reported savings, pro rata to the months evaluated",
+        "GBP",
+        "null when the register reports none",
+        nullable=True,
+        ge=0,
+    )
+    roi_from_reported_savings: float = column(
+        "reported savings / cost",
+        "ratio (x:1)",
+        "null when the register reports no savings",
+        nullable=True,
+        ge=0,
+    )
+    reported_roi: float = column(
+        "the case study's own ROI, for comparison", "ratio (x:1)", "null when not reported", nullable=True
+    )
+    attendance_rate: float = column(
+        "appointments attended / booked", "fraction 0-1", "null when not reported", nullable=True, ge=0, le=1
+    )
+    cost_basis: str = column("reported, implied_from_roi or assumed: where the cost figure comes from")
+    unit_cost_version: str = column("content hash of the unit-cost table used")
 
     @pa.dataframe_check(name="low_central_high_ordered")
     def low_central_high_ordered(cls, data: PolarsData) -> pl.LazyFrame:
@@ -69,20 +139,49 @@ class InterventionRoi(pa.DataFrameModel):
 
 
 class IcsRoiSummary(pa.DataFrameModel):
-    icb_code: str
-    icb_name: str
-    method: str = pa.Field(isin=METHODS)
-    interventions: int = pa.Field(ge=1)
-    interventions_incomplete: int = pa.Field(ge=0)
-    total_cost_gbp: float = pa.Field(nullable=True, ge=0)
-    absence_days_avoided: float = pa.Field(nullable=True)
-    total_savings_low: float = pa.Field(nullable=True)
-    total_savings_central: float = pa.Field(nullable=True)
-    total_savings_high: float = pa.Field(nullable=True)
-    roi_ratio_low: float = pa.Field(nullable=True)
-    roi_ratio_central: float = pa.Field(nullable=True)
-    roi_ratio_high: float = pa.Field(nullable=True)
-    net_benefit_central: float = pa.Field(nullable=True)
+    icb_code: str = column("ODS code of the ICB")
+    icb_name: str = column("name of the ICB")
+    method: str = column("before_after or difference_in_differences", isin=METHODS)
+    interventions: int = column("interventions of the ICB evaluated with the method", "interventions", ge=1)
+    interventions_incomplete: int = column(
+        "of which incomplete (left out of the sums below)", "interventions", ge=0
+    )
+    total_cost_gbp: float = column(
+        "cost of the complete interventions", "GBP", "null when none is complete", nullable=True, ge=0
+    )
+    absence_days_avoided: float = column(
+        "sum over complete interventions", "FTE days", "null when none is complete", nullable=True
+    )
+    total_savings_low: float = column(
+        "sum of total savings (low unit costs)", "GBP", "null when none is complete", nullable=True
+    )
+    total_savings_central: float = column(
+        "sum of total savings (central unit costs)", "GBP", "null when none is complete", nullable=True
+    )
+    total_savings_high: float = column(
+        "sum of total savings (high unit costs)", "GBP", "null when none is complete", nullable=True
+    )
+    roi_ratio_low: float = column(
+        "summed savings / summed cost (low unit costs)",
+        "ratio (x:1)",
+        "null when none is complete",
+        nullable=True,
+    )
+    roi_ratio_central: float = column(
+        "summed savings / summed cost (central unit costs)",
+        "ratio (x:1)",
+        "null when none is complete",
+        nullable=True,
+    )
+    roi_ratio_high: float = column(
+        "summed savings / summed cost (high unit costs)",
+        "ratio (x:1)",
+        "null when none is complete",
+        nullable=True,
+    )
+    net_benefit_central: float = column(
+        "summed central savings - summed cost", "GBP", "null when none is complete", nullable=True
+    )
 
     class Config:
         strict = True
@@ -96,6 +195,10 @@ CONTRACTS: dict[str, PublishedContract] = {
         identity=("intervention_id", "method"),
         area_column="home_icb",
         key="financial_year",
+        description=(
+            "ROI per intervention and financial year, by before/after and by difference-in-differences,"
+            " at low, central and high unit costs, with the case study's own figures for comparison."
+        ),
     ),
     "ics_roi_summary": PublishedContract(
         IcsRoiSummary,
@@ -103,5 +206,9 @@ CONTRACTS: dict[str, PublishedContract] = {
         identity=("icb_code", "method"),
         area_column="icb_code",
         key="financial_year",
+        description=(
+            "Total investment, savings and ROI of the complete interventions per ICB, method and "
+            "financial year."
+        ),
     ),
 }

@@ -4,6 +4,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.polars import PolarsData
 
+from ohwb_pipeline.core.dictionary import column
 from ohwb_pipeline.core.publishing import PublishedContract
 from ohwb_pipeline.survey.suppression import MIN_VALID
 
@@ -11,32 +12,50 @@ LEVELS = ["org", "icb", "region", "england"]
 _COUNTS = ("n_valid", "n_indicator", "pct")
 
 
+SUPPRESSED = (
+    "null when suppressed (fewer than 11 valid answers, or a complement that stops recovery by subtraction)"
+)
+
+
 class SurveyIndicators(pa.DataFrameModel):
-    level: str = pa.Field(isin=LEVELS)
-    area_code: str = pa.Field(description="ODS code of the trust, ICB or region; E92000001 for England")
-    area_name: str
-    parent_code: str = pa.Field(nullable=True, description="the area one level up; null for England")
-    staff_group: str = pa.Field(description="a staff group, or 'All staff groups'")
-    question_id: str
-    question_text: str = pa.Field(description="as in survey_questions.csv, for labels")
-    theme: str
-    higher_is_better: bool
-    n_valid: int = pa.Field(nullable=True, ge=MIN_VALID, description="valid (non-blank) answers")
-    n_indicator: int = pa.Field(nullable=True, ge=0, description="answers in the indicator codes")
-    pct: float = pa.Field(
-        nullable=True, ge=0, le=100, description="pooled: n_indicator / n_valid x 100 over respondents"
+    level: str = column("org (a trust), icb, region or england", isin=LEVELS)
+    area_code: str = column("ODS code of the trust, ICB or region; E92000001 for England")
+    area_name: str = column("name of the trust or area")
+    parent_code: str = column("the area one level up; null for England", nullable=True)
+    staff_group: str = column("a staff group, or 'All staff groups'")
+    question_id: str = column("NHS Staff Survey question code (survey_questions.csv)")
+    question_text: str = column("the question as in survey_questions.csv, for labels")
+    theme: str = column("the question's theme (survey_questions.csv)")
+    higher_is_better: bool = column("true when a higher percentage is the better result")
+    n_valid: int = column("valid (non-blank) answers", "respondents", SUPPRESSED, nullable=True, ge=MIN_VALID)
+    n_indicator: int = column(
+        "answers in the question's indicator codes", "respondents", SUPPRESSED, nullable=True, ge=0
     )
-    suppressed: bool = pa.Field(description="true: n_valid, n_indicator and pct are withheld")
-    pct_weighted: float = pa.Field(
+    pct: float = column(
+        "pooled: n_indicator / n_valid x 100 over respondents", "%", SUPPRESSED, nullable=True, ge=0, le=100
+    )
+    suppressed: bool = column("true: n_valid, n_indicator, pct and pct_weighted are withheld")
+    pct_weighted: float = column(
+        "post-stratified by the area's staff-in-post staff-group mix (All staff groups rows)",
+        "%",
+        SUPPRESSED + "; null on staff-group rows",
         nullable=True,
         ge=0,
         le=100,
-        description="post-stratified by the area's staff-in-post staff-group mix (All staff groups rows)",
     )
-    weight_coverage: float = pa.Field(
-        nullable=True, ge=0, le=1, description="share of the area's staff in the groups pct_weighted uses"
+    weight_coverage: float = column(
+        "share of the area's staff in the groups pct_weighted uses",
+        "fraction 0-1",
+        "null where pct_weighted is null",
+        nullable=True,
+        ge=0,
+        le=1,
     )
-    weighting_period: str = pa.Field(nullable=True, description="the staff-in-post month used as weights")
+    weighting_period: str = column(
+        "the staff-in-post month used as weights, YYYY-MM",
+        rule="null where pct_weighted is null",
+        nullable=True,
+    )
 
     @pa.dataframe_check(name="suppressed_cells_are_empty")
     def suppressed_cells_are_empty(cls, data: PolarsData) -> pl.LazyFrame:
@@ -59,24 +78,72 @@ class SurveyIndicators(pa.DataFrameModel):
         ordered = True
 
 
+NO_DATA = "null when the area has no data for it in the year"
+
+
 class IcsWellbeingScorecard(pa.DataFrameModel):
-    level: str = pa.Field(isin=["icb", "england"])
-    area_code: str
-    area_name: str
-    financial_year: str = pa.Field(
-        str_matches=r"^\d{4}/\d{2}$", description="April after the survey's autumn"
+    level: str = column("icb or england", isin=["icb", "england"])
+    area_code: str = column("ODS code of the ICB; E92000001 for England")
+    area_name: str = column("name of the area")
+    financial_year: str = column(
+        "the financial year after the survey's autumn, YYYY/YY", str_matches=r"^\d{4}/\d{2}$"
     )
-    absence_months: int = pa.Field(ge=0, le=12, description="months of absence data in the financial year")
-    sickness_absence_rate: float = pa.Field(nullable=True, ge=0, le=100)
-    mental_health_absence_rate: float = pa.Field(nullable=True, ge=0, le=100, description="S10")
-    work_stress_pct: float = pa.Field(nullable=True, ge=0, le=100, description="q11c, pooled")
-    work_stress_pct_weighted: float = pa.Field(nullable=True, ge=0, le=100)
-    msk_absence_rate: float = pa.Field(nullable=True, ge=0, le=100, description="S11 + S12")
-    msk_from_work_pct: float = pa.Field(nullable=True, ge=0, le=100, description="q11b, pooled")
-    msk_from_work_pct_weighted: float = pa.Field(nullable=True, ge=0, le=100)
-    turnover_12m: float = pa.Field(nullable=True, ge=0, description="at March, the financial year's end")
-    thinking_of_leaving_pct: float = pa.Field(nullable=True, ge=0, le=100, description="q26a, pooled")
-    thinking_of_leaving_pct_weighted: float = pa.Field(nullable=True, ge=0, le=100)
+    absence_months: int = column("months of absence data in the financial year", "months", ge=0, le=12)
+    sickness_absence_rate: float = column(
+        "FTE days lost / available x 100 over the financial year", "%", NO_DATA, nullable=True, ge=0, le=100
+    )
+    mental_health_absence_rate: float = column(
+        "as sickness_absence_rate, reason S10 (anxiety, stress, depression)",
+        "%",
+        NO_DATA,
+        nullable=True,
+        ge=0,
+        le=100,
+    )
+    work_stress_pct: float = column(
+        "q11c (unwell from work-related stress), pooled",
+        "%",
+        NO_DATA + " or suppressed",
+        nullable=True,
+        ge=0,
+        le=100,
+    )
+    work_stress_pct_weighted: float = column(
+        "q11c, staff-mix weighted", "%", NO_DATA + " or suppressed", nullable=True, ge=0, le=100
+    )
+    msk_absence_rate: float = column(
+        "as sickness_absence_rate, reasons S11 + S12 (musculoskeletal)",
+        "%",
+        NO_DATA,
+        nullable=True,
+        ge=0,
+        le=100,
+    )
+    msk_from_work_pct: float = column(
+        "q11b (MSK problems from work activities), pooled",
+        "%",
+        NO_DATA + " or suppressed",
+        nullable=True,
+        ge=0,
+        le=100,
+    )
+    msk_from_work_pct_weighted: float = column(
+        "q11b, staff-mix weighted", "%", NO_DATA + " or suppressed", nullable=True, ge=0, le=100
+    )
+    turnover_12m: float = column(
+        "12-month turnover at March, the financial year's end", "%", NO_DATA, nullable=True, ge=0
+    )
+    thinking_of_leaving_pct: float = column(
+        "q26a (often think about leaving), pooled",
+        "%",
+        NO_DATA + " or suppressed",
+        nullable=True,
+        ge=0,
+        le=100,
+    )
+    thinking_of_leaving_pct_weighted: float = column(
+        "q26a, staff-mix weighted", "%", NO_DATA + " or suppressed", nullable=True, ge=0, le=100
+    )
 
     class Config:
         strict = True
@@ -91,6 +158,11 @@ CONTRACTS: dict[str, PublishedContract] = {
         area_column="area_code",
         key="year",
         check_each_partition=True,
+        description=(
+            "% of valid answers in each question's indicator codes, per survey year, level, area and "
+            "staff group, with leak-proof small-number suppression and a staff-mix weighted value next "
+            "to the pooled one."
+        ),
     ),
     "ics_wellbeing_scorecard": PublishedContract(
         IcsWellbeingScorecard,
@@ -99,5 +171,9 @@ CONTRACTS: dict[str, PublishedContract] = {
         area_column="area_code",
         key="year",
         check_each_partition=True,
+        description=(
+            "Each ICB's (and England's) survey wellbeing indicators next to its absence indicators for "
+            "the financial year after the survey."
+        ),
     ),
 }

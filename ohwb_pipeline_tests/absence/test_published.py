@@ -10,6 +10,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from ohwb_pipeline.absence.contracts import CONTRACTS, INDICATORS
+from ohwb_pipeline.absence.published import TABLES
 from ohwb_pipeline_tests.conftest import SMALL_ORGS, range_tags, read_table, run_absence_job, synth_into
 
 BENCHMARK_COLUMNS = [
@@ -99,7 +100,7 @@ def test_ics_indicators_cover_every_level_and_indicator(small_pipeline):
 def test_manifest_lists_every_published_partition(small_pipeline):
     root, result = small_pipeline
     manifest = json.loads((root / "published/_manifest.json").read_text())
-    for table in ["absence_benchmark", "absence_by_reason", "ics_indicators", "data_completeness"]:
+    for table in TABLES:
         entry = manifest["tables"][table]
         assert entry["schema_version"] == CONTRACTS[table].version
         assert sorted(entry["partitions"]) == ["2024-01", "2024-02", "2024-03"]
