@@ -1,4 +1,4 @@
-"""The `ohwb` command: synth, demo, repair, accept-file, spc, dictionary and catalog."""
+"""The `ohwb` command: synth, demo, repair, accept-file, spc, dictionary, catalog and report."""
 
 import argparse
 import logging
@@ -17,12 +17,14 @@ def main(argv: list[str] | None = None) -> int:
     synth_cli.add_parser(sub)
     from ohwb_pipeline import demo, maintenance
     from ohwb_pipeline.catalog import cli as catalog_cli
+    from ohwb_pipeline.report import cli as report_cli
     from ohwb_pipeline.spc import cli as spc_cli
 
     demo.add_parser(sub)
     maintenance.add_parsers(sub)
     spc_cli.add_parser(sub)
     catalog_cli.add_parsers(sub)
+    report_cli.add_parser(sub)
     args = parser.parse_args(argv)
     try:
         check_production_settings()

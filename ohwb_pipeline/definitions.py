@@ -6,6 +6,7 @@ from ohwb_pipeline.absence import definitions as absence
 from ohwb_pipeline.automation import definitions as automation
 from ohwb_pipeline.core import resources
 from ohwb_pipeline.reference import definitions as reference
+from ohwb_pipeline.report import definitions as report
 from ohwb_pipeline.roi import definitions as roi
 from ohwb_pipeline.survey import definitions as survey
 
@@ -15,5 +16,6 @@ defs = dg.Definitions.merge(
     absence.defs(),
     roi.defs(),
     survey.defs(),
+    report.defs(),
     automation.defs(),
 )

@@ -1,6 +1,6 @@
 """`ohwb demo` (what `make run` does): generate the demo landing data, materialise the whole pipeline
-through Dagster (absence months and survey years each as one single-run backfill, then ROI), and
-print a short summary."""
+through Dagster (absence months and survey years each as one single-run backfill, then ROI, then the
+latest month's report), and print a short summary."""
 
 import argparse
 import json
@@ -13,11 +13,13 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from ohwb_pipeline.core.catalog import CATALOG_FILE
 from ohwb_pipeline.core.duck import load_sql
 from ohwb_pipeline.core.lake import Lake
 from ohwb_pipeline.core.resources import SHIPPED_REFERENCE, OhwbSettings, data_dir_from_env
 from ohwb_pipeline.maintenance import free_pool_slots
 from ohwb_pipeline.reference.expected import write_expected_submitters
+from ohwb_pipeline.report.render import report_path
 from ohwb_pipeline.roi.report import print_roi
 from ohwb_pipeline.synth.generate import GENERATOR_VERSION, SynthConfig, generate, select_orgs
 from ohwb_pipeline.synth.scenarios import read_scenarios
@@ -28,7 +30,14 @@ DEMO_SCENARIOS = Path(__file__).resolve().parent.parent / "data" / "scenarios" /
 DEMO_REGISTER = Path(__file__).resolve().parent.parent / "data" / "interventions" / "case_studies.csv"
 # MFT runs at full size so that its injected MSK effect is the case study's ~2,900 FTE days a year.
 DEMO_FULL_SIZE = {"R0A": 1.0}
-PUBLISHED = ["absence_benchmark", "absence_by_reason", "ics_indicators", "data_completeness", "revisions"]
+PUBLISHED = [
+    "absence_benchmark",
+    "absence_by_reason",
+    "ics_indicators",
+    "data_completeness",
+    "spc_indicators",
+    "revisions",
+]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -64,10 +73,15 @@ def run(args: argparse.Namespace) -> None:
     roi = _materialise("roi_refresh")
     if not roi.success:
         raise SystemExit("the ROI run failed; see the log above")
+    report = _materialise("report_monthly", f"{args.last}-01", f"{args.last}-01")
+    if not report.success:
+        raise SystemExit("the report run failed; see the log above")
     _print_summary(lake, result, time.perf_counter() - began)
     if survey is not None:
         _print_survey(lake, survey)
     print_roi(lake)
+    print(f"\nmonthly report (open in a browser): {report_path(lake, args.last)}")
+    print(f"BI catalog (DuckDB: ATTACH ... (READ_ONLY)): {lake.published / CATALOG_FILE}")
 
 
 def survey_years(first: str, last: str) -> list[int]:
@@ -91,6 +105,7 @@ def _land_demo_data(lake: Lake, args: argparse.Namespace) -> None:
     write_expected_submitters(
         OhwbSettings(data_dir=str(lake.root)).config_dir, demo_orgs["org_code"].to_list()
     )
+    _write_demo_targets(OhwbSettings(data_dir=str(lake.root)).spc_targets_path)
     register = lake.landing / "interventions" / DEMO_REGISTER.name
     register.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(DEMO_REGISTER, register)
@@ -113,6 +128,15 @@ def _land_demo_data(lake: Lake, args: argparse.Namespace) -> None:
     )
     marker.write_text(json.dumps(config))
     print(f"generated {len(summary.months)} months x {len(summary.orgs)} trusts in {summary.seconds:.1f}s")
+
+
+def _write_demo_targets(path: Path) -> None:
+    """An SPC target so the demo shows assurance icons. It is not an NHS target: England's 2019 rate."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "# Demo only: England's 2019 sickness absence rate (4.3%, shared reference README), not an NHS "
+        "target.\nindicator,area_code,target\nsickness_absence_rate,,4.3\n"
+    )
 
 
 def _materialise(

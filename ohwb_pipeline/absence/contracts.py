@@ -33,7 +33,9 @@ PERCENT_INDICATORS = ["sickness_absence_rate", "mental_health_rate", "msk_rate",
 
 
 WITHHELD = "null when data_status is not complete (the trust-month is withheld, never 0)"
-SUPPRESSED = "null when FTE_DAYS_AVAILABLE <= 330 (suppressed, as in the official benchmark table); " + WITHHELD
+SUPPRESSED = (
+    "null when FTE_DAYS_AVAILABLE <= 330 (suppressed, as in the official benchmark table); " + WITHHELD
+)
 AREA_CODE = "ODS code of the ICB or NHS England region; E92000001 for England"
 
 
@@ -248,6 +250,10 @@ class DataCompleteness(pa.DataFrameModel):
         ordered = True
 
 
+NO_LIMITS = (
+    "null when the mean moving range is undefined: a one-point series, or one with no variation at all "
+    "(every moving range is 0, which outlier screening leaves out, as NHSRplotthedots does)"
+)
 POINT_TYPES = [
     "common_cause",
     "special_cause_improvement",
@@ -278,13 +284,13 @@ class SpcIndicators(pa.DataFrameModel):
     lpl: float = column(
         "lower process limit: mean - 2.66 x mean moving range (moving ranges >= 3.267 x their mean left out)",
         "as the indicator",
-        "null for a one-point series",
+        NO_LIMITS,
         nullable=True,
     )
     upl: float = column(
         "upper process limit: mean + 2.66 x mean moving range",
         "as the indicator",
-        "null for a one-point series",
+        NO_LIMITS,
         nullable=True,
     )
     outside_limits: bool = column("true when the point is beyond a process limit")
@@ -322,7 +328,7 @@ class SpcIndicators(pa.DataFrameModel):
     @pa.dataframe_check(name="limits_around_the_mean")
     def limits_around_the_mean(cls, data: PolarsData) -> pl.LazyFrame:
         around = (pl.col("lpl") <= pl.col("mean")) & (pl.col("mean") <= pl.col("upl"))
-        return data.lazyframe.select(around.fill_null(pl.col("points_in_series") == 1))
+        return data.lazyframe.select(around.fill_null(True))
 
     @pa.dataframe_check(name="icons_only_on_the_latest_point")
     def icons_only_on_the_latest_point(cls, data: PolarsData) -> pl.LazyFrame:

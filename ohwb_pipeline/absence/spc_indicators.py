@@ -84,7 +84,7 @@ def read_targets(settings: OhwbSettings) -> pl.DataFrame:
     unknown = set(targets["indicator"]) - set(DIRECTIONS)
     if unknown:
         raise ValueError(f"{path}: no SPC series for indicator(s) {', '.join(sorted(unknown))}")
-    return targets.select(TARGET_SCHEMA)
+    return targets.select(list(TARGET_SCHEMA))
 
 
 def _with_targets(points: pl.DataFrame, targets: pl.DataFrame) -> pl.DataFrame:

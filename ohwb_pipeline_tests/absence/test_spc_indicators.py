@@ -108,3 +108,14 @@ def test_the_published_table_covers_every_series_of_the_pipeline(small_pipeline)
     assert abs(england["mean"][0] - published["value"].mean()) < 1e-12
     checks = {e.asset_check_key.to_user_string() for e in result.get_asset_check_evaluations()}
     assert "absence_benchmark:special_cause_variation" in checks
+
+
+def test_a_series_without_variation_has_no_limits_and_keeps_the_contract():
+    from ohwb_pipeline.absence.contracts import CONTRACTS
+
+    points = _points([(m, "icb", "QH8", 0.0) for m in MONTHS[:2]])
+    out = compute(points, pl.DataFrame(schema=TARGET_SCHEMA))
+    assert out["lpl"].is_null().all() and out["upl"].is_null().all()
+    assert out["point_type"].to_list() == ["common_cause"] * 2
+    for period in MONTHS[:2]:
+        CONTRACTS["spc_indicators"].model.validate(out.filter(pl.col("period") == period).drop("period"))

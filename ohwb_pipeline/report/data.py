@@ -1,0 +1,199 @@
+"""What the monthly report shows, read from the published tables (and the quarantine's counts).
+
+Every number in the report comes from here, so a test can compare the HTML with the Parquet.
+"""
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from ohwb_pipeline.absence.spc_indicators import DIRECTIONS
+from ohwb_pipeline.core.lake import Lake, existing_partitions, partition_file, table_glob
+from ohwb_pipeline.spc.method import assurance_expr, variation_icon
+
+RATE = "sickness_absence_rate"
+QUARANTINED_EXTRACTS = ("absence_episodes", "staff_in_post")
+
+
+class NothingPublished(Exception):
+    """The month has no published absence figures: there is nothing to report."""
+
+
+@dataclass
+class ReportData:
+    period: str
+    england_spc: pl.DataFrame  # England's absence rate series with its SPC
+    league: pl.DataFrame  # ICBs this month: rate, rolling, change, coverage, icons
+    icb_spc: pl.DataFrame  # every ICB's absence rate series with its SPC
+    reason_mix: pl.DataFrame  # England: mental health, MSK and other reasons' rates per month
+    scorecard: pl.DataFrame  # survey wellbeing scorecard, latest financial year
+    roi: pl.DataFrame  # interventions of the latest financial year with an ROI
+    withheld: pl.DataFrame  # expected trusts whose figures are withheld this month
+    quarantine: pl.DataFrame  # quarantined rows by extract and check, this month
+    suppression: pl.DataFrame  # suppressed cells by table
+    england: dict  # England's ics_indicators absence-rate row for the month
+
+
+def load(lake: Lake, period: str) -> ReportData:
+    ics_file = partition_file(lake.published_table("ics_indicators"), period)
+    if not ics_file.exists():
+        raise NothingPublished(f"ics_indicators has no published month {period}")
+    spc_rows = _read(lake, "spc_indicators").filter(pl.col("period") <= period)
+    rate_series = spc_rows.filter(pl.col("indicator") == RATE)
+    ics = pl.read_parquet(ics_file)
+    england = ics.filter(pl.col("level") == "england", pl.col("indicator") == RATE).row(0, named=True)
+    return ReportData(
+        period=period,
+        england_spc=rate_series.filter(pl.col("level") == "england").sort("period"),
+        league=_league(ics, rate_series, period),
+        icb_spc=rate_series.filter(pl.col("level") == "icb").sort("area_name", "period"),
+        reason_mix=_reason_mix(lake, period),
+        scorecard=_latest(lake, "ics_wellbeing_scorecard", "financial_year"),
+        roi=_roi(lake),
+        withheld=_withheld(lake, period),
+        quarantine=_quarantine(lake, period),
+        suppression=_suppression(lake, period),
+        england=england,
+    )
+
+
+def latest_period(lake: Lake) -> str | None:
+    months = existing_partitions(lake.published_table("ics_indicators"))
+    return months[-1] if months else None
+
+
+def _read(lake: Lake, table: str, key: str = "period") -> pl.DataFrame:
+    root = lake.published_table(table)
+    if not existing_partitions(root, key):
+        return pl.DataFrame()
+    frame = pl.read_parquet(table_glob(root), hive_partitioning=True)
+    return frame.with_columns(pl.col(key).cast(pl.Utf8))
+
+
+def _league(ics: pl.DataFrame, rate_series: pl.DataFrame, period: str) -> pl.DataFrame:
+    """The ICB table for the month; the icons are the month's point as the SPC chart shows it."""
+    direction = DIRECTIONS[RATE]
+    points = rate_series.filter(pl.col("period") == period, pl.col("level") == "icb").select(
+        "area_code",
+        variation_icon(pl.col("point_type"), direction).alias("variation_icon"),
+        pl.col("special_cause_type"),
+        assurance_expr(pl.col("lpl"), pl.col("upl"), pl.col("target"), direction),
+    )
+    return (
+        ics.filter(pl.col("level") == "icb", pl.col("indicator") == RATE)
+        .join(points, on="area_code", how="left")
+        .select(
+            "rank_among_icbs",
+            "area_code",
+            "area_name",
+            "value",
+            "rolling_12m_value",
+            "change_on_last_year",
+            "coverage_percent",
+            "orgs_included",
+            "orgs_expected",
+            "variation_icon",
+            "special_cause_type",
+            "assurance",
+        )
+        .sort("rank_among_icbs", "area_name", nulls_last=True)
+    )
+
+
+def _reason_mix(lake: Lake, period: str) -> pl.DataFrame:
+    ics = _read(lake, "ics_indicators").filter(
+        pl.col("level") == "england",
+        pl.col("period") <= period,
+        pl.col("indicator").is_in([RATE, "mental_health_rate", "msk_rate"]),
+    )
+    wide = ics.pivot(on="indicator", index="period", values="value").sort("period")
+    return wide.select(
+        "period",
+        pl.col("mental_health_rate").alias("Mental health (S10)"),
+        pl.col("msk_rate").alias("Musculoskeletal (S11, S12)"),
+        (pl.col(RATE) - pl.col("mental_health_rate") - pl.col("msk_rate")).alias("All other reasons"),
+    ).unpivot(index="period", variable_name="reason", value_name="rate_percent")
+
+
+def _latest(lake: Lake, table: str, column: str) -> pl.DataFrame:
+    frame = _read(lake, table, key="year")
+    if frame.is_empty():
+        return frame
+    return frame.filter(pl.col(column) == frame[column].max())
+
+
+def _roi(lake: Lake) -> pl.DataFrame:
+    roi = _read(lake, "intervention_roi", key="financial_year")
+    if roi.is_empty():
+        return roi
+    latest = roi.filter(pl.col("financial_year") == roi["financial_year"].max())
+    return latest.filter(pl.col("method") == "difference_in_differences").select(
+        "financial_year",
+        "intervention_id",
+        "name",
+        "home_icb",
+        "status",
+        "absence_days_avoided",
+        "cost_gbp",
+        "roi_ratio_low",
+        "roi_ratio_central",
+        "roi_ratio_high",
+        "reported_roi",
+    )
+
+
+def _withheld(lake: Lake, period: str) -> pl.DataFrame:
+    status = pl.read_parquet(partition_file(lake.published_table("data_completeness"), period))
+    return (
+        status.filter(pl.col("expected"), pl.col("data_status") != "complete")
+        .select("icb_code", "org_code", "org_name", "data_status")
+        .sort("icb_code", "org_code")
+    )
+
+
+def _quarantine(lake: Lake, period: str) -> pl.DataFrame:
+    parts = []
+    for extract in QUARANTINED_EXTRACTS:
+        path = partition_file(lake.quarantine_table(extract), period)
+        if path.exists():
+            checks = pl.read_parquet(path, columns=["check"]).group_by("check").len("rows")
+            parts.append(checks.select(pl.lit(extract).alias("extract"), "check", "rows"))
+    if not parts:
+        return pl.DataFrame(schema={"extract": pl.Utf8, "check": pl.Utf8, "rows": pl.UInt32})
+    return pl.concat(parts).sort("rows", descending=True)
+
+
+def _suppression(lake: Lake, period: str) -> pl.DataFrame:
+    benchmark = pl.read_parquet(partition_file(lake.published_table("absence_benchmark"), period))
+    by_reason = pl.read_parquet(partition_file(lake.published_table("absence_by_reason"), period))
+    rows = [
+        (
+            "absence_benchmark",
+            "trust x staff group cells with <= 330 FTE days available",
+            benchmark.filter(
+                (pl.col("data_status") == "complete") & pl.col("SICKNESS_ABSENCE_RATE_PERCENT").is_null()
+            ).height,
+            benchmark.height,
+        ),
+        (
+            "absence_by_reason",
+            "reason cells of suppressed groups",
+            by_reason.filter(
+                (pl.col("data_status") == "complete") & pl.col("fte_days_lost").is_null()
+            ).height,
+            by_reason.height,
+        ),
+    ]
+    survey = _read(lake, "survey_indicators", key="year")
+    if not survey.is_empty():
+        year = survey["year"].max()
+        latest = survey.filter(pl.col("year") == year)
+        rows.append(
+            (
+                f"survey_indicators {year}",
+                "cells with < 11 answers, or complements",
+                int(latest["suppressed"].sum()),
+                latest.height,
+            )
+        )
+    return pl.DataFrame(rows, schema=["table", "rule", "suppressed", "cells"], orient="row")

@@ -1,0 +1,378 @@
+"""Render `published/report/ohwb_report_<YYYY-MM>.html`: one self-contained file (inline SVG and CSS)."""
+
+import html
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jinja2
+import polars as pl
+
+from ohwb_pipeline.core.lake import Lake
+from ohwb_pipeline.report import charts
+from ohwb_pipeline.report.data import ReportData, load
+
+REPORT_DIR = "report"
+TEMPLATE = Path(__file__).with_name("template.html.j2")
+SECTIONS = ["england", "league", "icbs", "reasons", "survey", "roi", "quality"]
+ICON_COLOURS = {"improvement": "#00b0f0", "concern": "#e46c0a", "neutral": "#490092", "common": "#a6a6a6"}
+ASSURANCE = {
+    "consistent_pass": ("P", "#00b0f0", "passes the target consistently"),
+    "consistent_fail": ("F", "#e46c0a", "fails the target consistently"),
+    "inconsistent": ("?", "#a6a6a6", "may pass or fail the target"),
+}
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    svg: str
+    caption: str
+    notes: list[str] = field(default_factory=list)
+    table_html: str = ""
+    css: str = ""
+
+
+def report_path(lake: Lake, period: str) -> Path:
+    return lake.published / REPORT_DIR / f"ohwb_report_{period}.html"
+
+
+def write_report(lake: Lake, period: str, now: datetime | None = None) -> Path:
+    """Render the month's report and put it in place whole (a reader never opens half a file)."""
+    data = load(lake, period)
+    page = render(data, _commit_id(lake), now or datetime.now(UTC))
+    target = report_path(lake, period)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
+def render(data: ReportData, commit: str, now: datetime) -> str:
+    month = datetime.strptime(data.period, "%Y-%m").strftime("%B %Y")
+    england = data.england_spc.filter(pl.col("period") == data.period)
+    sections = [
+        _england(data),
+        _league(data),
+        _icbs(data),
+        _reasons(data),
+        _survey(data),
+        _roi(data),
+        _quality(data),
+    ]
+    row = england.row(0, named=True) if england.height else {}
+    template = jinja2.Template(TEMPLATE.read_text(encoding="utf-8"), autoescape=True)
+    return template.render(
+        month_label=month,
+        generated=now.strftime("%d %B %Y %H:%M UTC"),
+        commit=f"commit {commit}" if commit else "no commit recorded",
+        scope=f"{data.england['orgs_expected']:,} trusts expected to submit this month.",
+        england={
+            **_england_headline(data),
+            "icon_html": _variation_icon(_icon_name(row)) if row else "",
+            "cause": _cause_text(row),
+        },
+        sections=sections,
+    )
+
+
+def _cause_text(row: dict) -> str:
+    if not row:
+        return "no SPC point this month"
+    if row["point_type"] == "common_cause":
+        return "no special cause this month"
+    return f"{row['special_cause_type']} ({row['point_type'].replace('_', ' ')})"
+
+
+def _commit_id(lake: Lake) -> str:
+    if not lake.manifest_path.exists():
+        return ""
+    return json.loads(lake.manifest_path.read_text()).get("last_commit", {}).get("commit_id", "")
+
+
+def _england_headline(data: ReportData) -> dict:
+    row = data.england
+    return {
+        "value": pct(row["value"]),
+        "change": f"{pp(row['change_on_last_year'])} on a year earlier",
+        "rolling": pct(row["rolling_12m_value"]),
+        "included": f"{row['orgs_included']:,} of {row['orgs_expected']:,}",
+        "coverage": pct(row["coverage_percent"], 1),
+    }
+
+
+def _england(data: ReportData) -> Section:
+    points = data.england_spc.height
+    notes = [
+        f"{points:,} months of published history. Centre line: mean; dashed: process limits "
+        "(mean +- 2.66 x mean moving range)."
+    ]
+    if points < 12:
+        notes.append("Fewer than 12 points: the limits are provisional.")
+    return Section(
+        "england",
+        "England: sickness absence rate (SPC)",
+        charts.england_spc(data.england_spc),
+        "FTE days lost as % of FTE days available, all expected trusts with complete data, by month.",
+        notes,
+    )
+
+
+def _league(data: ReportData) -> Section:
+    england = data.england_spc.filter(pl.col("period") == data.period)
+    rate = england["value"][0] if england.height else None
+    rows = []
+    for r in data.league.iter_rows(named=True):
+        rows.append(
+            "<tr>"
+            + _td(r["rank_among_icbs"], str(r["rank_among_icbs"] or "–"), "rank")
+            + f'<td data-col="icb">{html.escape(charts.short_name(r["area_name"]))} '
+            + f"({html.escape(r['area_code'])})</td>"
+            + _td(r["value"], pct(r["value"]), "rate")
+            + _td(r["rolling_12m_value"], pct(r["rolling_12m_value"]), "rolling_12m")
+            + _td(r["change_on_last_year"], pp(r["change_on_last_year"]), "change_on_last_year")
+            + _td(
+                r["coverage_percent"],
+                f"{pct(r['coverage_percent'], 1)} ({r['orgs_included']:,}/{r['orgs_expected']:,})",
+                "coverage",
+            )
+            + f'<td data-col="variation">{_variation_icon(r["variation_icon"])}</td>'
+            + f'<td data-col="assurance">{_assurance_icon(r["assurance"])}</td>'
+            + "</tr>"
+        )
+    table = (
+        '<table class="league" id="league-table"><thead><tr><th class="num">Rank</th><th>ICB</th>'
+        '<th class="num">Rate</th><th class="num">Rolling 12 months</th>'
+        '<th class="num">Change on last year</th>'
+        '<th class="num">Coverage (trusts)</th><th>Variation</th><th>Assurance</th></tr></thead><tbody>'
+        + "".join(rows)
+        + "</tbody></table>"
+    )
+    return Section(
+        "league",
+        f"ICB league table, {data.period}",
+        charts.league_dots(data.league, rate or 0.0),
+        f"Rate this month by ICB; dashed line: England ({pct(rate)}). Rank 1 = lowest absence.",
+        [
+            "Coverage: share of expected trusts' FTE days available with complete data. Icons: the month's "
+            "SPC point (variation) and, with a target, assurance."
+        ],
+        table,
+    )
+
+
+def _icbs(data: ReportData) -> Section:
+    return Section(
+        "icbs",
+        "Sickness absence rate by ICB (SPC small multiples)",
+        charts.icb_small_multiples(data.icb_spc),
+        "Each ICB on its own scale, with its own mean and process limits.",
+        css="long",
+    )
+
+
+def _reasons(data: ReportData) -> Section:
+    latest = data.reason_mix.filter(pl.col("period") == data.period)
+    notes = [
+        ", ".join(f"{r['reason']}: {pct(r['rate_percent'])}" for r in latest.iter_rows(named=True))
+        + f" of FTE days available in {data.period}."
+    ]
+    return Section(
+        "reasons",
+        "Reason mix over time (England)",
+        charts.reason_mix(data.reason_mix),
+        "FTE days lost by reason as % of FTE days available, stacked: the top edge is the total rate.",
+        notes,
+    )
+
+
+def _survey(data: ReportData) -> Section:
+    card = data.scorecard
+    if card.is_empty():
+        return Section(
+            "survey", "Staff survey wellbeing scorecard", "<p>No survey year is published.</p>", ""
+        )
+    year = card["financial_year"][0]
+    rows = "".join(
+        "<tr>"
+        + f"<td>{html.escape(r['area_name'])}</td>"
+        + "".join(_td(r[m], pct(r[m], 1), m) for m in charts.SCORECARD_MEASURES)
+        + "</tr>"
+        for r in card.sort("level", "area_name").iter_rows(named=True)
+    )
+    headers = "".join(
+        f'<th class="num">{html.escape(label)}</th>' for label in charts.SCORECARD_MEASURES.values()
+    )
+    table = f"<table><thead><tr><th>Area</th>{headers}</tr></thead><tbody>{rows}</tbody></table>"
+    return Section(
+        "survey",
+        f"Staff survey wellbeing scorecard, {year}",
+        charts.scorecard(card),
+        "Survey % pooled over respondents (latest survey year); absence over the financial year after it. "
+        "Dashed line: England.",
+        [],
+        table,
+    )
+
+
+def _roi(data: ReportData) -> Section:
+    roi = data.roi
+    if roi.is_empty():
+        return Section("roi", "Return on investment", "<p>No ROI is published.</p>", "")
+    rows = "".join(
+        "<tr>"
+        + f"<td>{html.escape(r['name'])} ({html.escape(r['intervention_id'])})</td>"
+        + f"<td>{html.escape(r['status'])}</td>"
+        + _td(r["absence_days_avoided"], number(r["absence_days_avoided"], " FTE days"), "days_avoided")
+        + _td(r["cost_gbp"], gbp(r["cost_gbp"]), "cost")
+        + _td(r["roi_ratio_central"], ratio(r["roi_ratio_central"]), "roi")
+        + f'<td class="num">{ratio(r["roi_ratio_low"])} to {ratio(r["roi_ratio_high"])}</td>'
+        + _td(r["reported_roi"], ratio(r["reported_roi"]), "reported_roi")
+        + "</tr>"
+        for r in roi.sort("roi_ratio_central", descending=True, nulls_last=True).iter_rows(named=True)
+    )
+    table = (
+        "<table><thead><tr><th>Intervention</th><th>Status</th><th class='num'>Absence days avoided</th>"
+        "<th class='num'>Cost</th><th class='num'>ROI (central)</th><th class='num'>Unit-cost range</th>"
+        f"<th class='num'>Case study's own ROI</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+    return Section(
+        "roi",
+        f"Return on investment, {roi['financial_year'][0]} (difference-in-differences)",
+        charts.roi_forest(roi),
+        "Diamond: ROI at central unit costs; bar: ROI at low to high unit costs. Dashed: break-even (1:1).",
+        [
+            "The bars are the unit-cost range, not a statistical confidence interval: the ROI tables do "
+            "not yet publish one, so a single trust's estimate may be mostly noise."
+        ],
+        table,
+    )
+
+
+def _quality(data: ReportData) -> Section:
+    counts = pl.concat(
+        [
+            data.withheld.group_by("data_status")
+            .len("rows")
+            .select(pl.col("data_status").alias("label"), "rows", pl.lit("Withheld trusts").alias("kind")),
+            data.quarantine.select(
+                pl.format("{}: {}", "extract", "check").alias("label"),
+                "rows",
+                pl.lit("Quarantined rows").alias("kind"),
+            ),
+            data.suppression.select(
+                pl.col("table").alias("label"),
+                pl.col("suppressed").alias("rows"),
+                pl.lit("Suppressed cells").alias("kind"),
+            ),
+        ],
+        how="vertical_relaxed",
+    ).with_columns(pl.col("rows").cast(pl.Int64))
+    withheld = "".join(
+        f"<tr class='withheld'><td>{html.escape(r['icb_code'])}</td><td>{html.escape(r['org_code'])}</td>"
+        f"<td>{html.escape(r['org_name'])}</td><td>{html.escape(r['data_status'])}</td></tr>"
+        for r in data.withheld.iter_rows(named=True)
+    )
+    withheld_table = "<h3>Trusts withheld this month</h3>" + (
+        "<table><thead><tr><th>ICB</th><th>Trust</th><th>Name</th><th>Status</th></tr></thead>"
+        f"<tbody>{withheld}</tbody></table>"
+        if withheld
+        else "<p>None: every expected trust's files were complete.</p>"
+    )
+    quarantine = "".join(
+        f"<tr><td>{html.escape(r['extract'])}</td><td>{html.escape(r['check'])}</td>"
+        f"<td class='num'>{r['rows']:,}</td></tr>"
+        for r in data.quarantine.iter_rows(named=True)
+    )
+    suppression = "".join(
+        f"<tr><td>{html.escape(r['table'])}</td><td>{html.escape(r['rule'])}</td>"
+        f"<td class='num'>{r['suppressed']:,}</td><td class='num'>{r['cells']:,}</td></tr>"
+        for r in data.suppression.iter_rows(named=True)
+    )
+    tables = (
+        withheld_table
+        + "<h3>Quarantined rows by check</h3><table><thead><tr><th>Extract</th><th>Check</th>"
+        + f"<th class='num'>Rows</th></tr></thead><tbody>{quarantine}</tbody></table>"
+        + "<h3>Suppressed cells</h3><table><thead><tr><th>Table</th><th>Rule</th>"
+        + "<th class='num'>Suppressed</th><th class='num'>Cells</th></tr></thead>"
+        + f"<tbody>{suppression}</tbody></table>"
+    )
+    return Section(
+        "quality",
+        f"Data quality, {data.period}",
+        charts.data_quality(counts),
+        "Withheld trusts by reason, quarantined rows by the check they failed, suppressed cells by table.",
+        [
+            f"Coverage: {data.england['orgs_included']:,} of {data.england['orgs_expected']:,} expected "
+            f"trusts ({pct(data.england['coverage_percent'], 1)} of FTE days available)."
+        ],
+        tables,
+    )
+
+
+def _td(raw: object, text: str, column: str) -> str:
+    value = "" if raw is None else repr(raw)
+    return f'<td class="num" data-col="{column}" data-value="{html.escape(value)}">{html.escape(text)}</td>'
+
+
+def _icon_name(row: dict) -> str | None:
+    from ohwb_pipeline.spc.method import variation_icon
+
+    frame = pl.DataFrame({"point_type": [row.get("point_type")]})
+    return frame.select(
+        variation_icon(pl.col("point_type"), row.get("improvement_direction", "decrease"))
+    ).item()
+
+
+def _variation_icon(name: str | None) -> str:
+    if not name:
+        return "–"
+    kind, _, side = name.partition("_")
+    colour = ICON_COLOURS["common" if name == "common_cause" else kind]
+    letter = {"high": "H", "low": "L"}.get(side, "~")
+    label = name.replace("_", " ")
+    return (
+        f'<span class="icon" data-icon="{name}"><svg viewBox="0 0 20 20" role="img" aria-label="{label}">'
+        f"<title>{label}</title>"
+        f"<circle cx='10' cy='10' r='8.5' fill='white' stroke='{colour}' stroke-width='2.5'/>"
+        f"<text x='10' y='14' text-anchor='middle' font-size='11' font-weight='bold' fill='{colour}'>"
+        f"{letter}</text>"
+        f"</svg>{label}</span>"
+    )
+
+
+def _assurance_icon(name: str | None) -> str:
+    if not name:
+        return '<span class="icon">no target</span>'
+    letter, colour, label = ASSURANCE[name]
+    return (
+        f'<span class="icon" data-icon="{name}"><svg viewBox="0 0 20 20" role="img" aria-label="{label}">'
+        f"<title>{label}</title><circle cx='10' cy='10' r='9' fill='{colour}'/>"
+        f"<text x='10' y='14' text-anchor='middle' font-size='11' font-weight='bold' fill='white'>"
+        f"{letter}</text>"
+        f"</svg>{name.replace('_', ' ')}</span>"
+    )
+
+
+def pct(value: float | None, places: int = 2) -> str:
+    return "–" if value is None else f"{value:,.{places}f}%"
+
+
+def pp(value: float | None) -> str:
+    return "–" if value is None else f"{value:+,.2f} pp"
+
+
+def number(value: float | None, unit: str = "") -> str:
+    return "–" if value is None else f"{value:,.0f}{unit}"
+
+
+def gbp(value: float | None) -> str:
+    return "–" if value is None else f"£{value:,.0f}"
+
+
+def ratio(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.2f}:1"
