@@ -78,6 +78,9 @@ def _quoted(path: str) -> str:
 
 
 def _replace(target: Path, write) -> None:
+    # Callers hold the publication lock, so any temporary file left here is a killed writer's.
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         write(tmp)

@@ -83,3 +83,19 @@ def test_the_published_dictionary_and_catalog_match_what_is_published(small_pipe
     assert other.sql("SELECT count(*) FROM ohwb.spc_indicators").fetchall()[0][0] > 0
     with pytest.raises(duckdb.Error):
         con.execute("CREATE VIEW ohwb.x AS SELECT 1")
+
+
+def test_a_killed_rebuild_leaves_nothing_behind(small_pipeline, tmp_path):
+    import shutil
+
+    from ohwb_pipeline.core.catalog import refresh_catalog
+    from ohwb_pipeline.core.lake import Lake
+
+    root, _ = small_pipeline
+    copy = tmp_path / "copy"
+    shutil.copytree(root / "published", copy / "published")
+    leftover = copy / "published" / ".ohwb.duckdb.deadbeef.tmp"
+    leftover.write_bytes(b"half a database")
+    refresh_catalog(Lake(copy))
+    assert not leftover.exists()
+    assert duckdb.connect(str(copy / "published/ohwb.duckdb"), read_only=True).sql("SHOW TABLES").fetchall()
