@@ -14,7 +14,14 @@ from ohwb_pipeline.absence.schemas import in_reference
 from ohwb_pipeline.core import duck
 from ohwb_pipeline.core.lake import Lake, existing_partitions, table_glob
 from ohwb_pipeline.core.metadata import column_schema, markdown_preview
-from ohwb_pipeline.core.publishing import TableUpdate, contract_spec, publish_table
+from ohwb_pipeline.core.publishing import (
+    TableUpdate,
+    check_contracts,
+    commit,
+    contract_spec,
+    publish_table,
+    published_metadata,
+)
 from ohwb_pipeline.core.resources import OhwbSettings
 from ohwb_pipeline.reference.assets import absence_reasons, icbs, organisations
 from ohwb_pipeline.reference.load import (
@@ -23,8 +30,10 @@ from ohwb_pipeline.reference.load import (
     validate_reference_csv,
     write_reference,
 )
-from ohwb_pipeline.roi import checks
+from ohwb_pipeline.roi import checks, evidence
 from ohwb_pipeline.roi.contracts import CONTRACTS
+from ohwb_pipeline.roi.estimate import Results, estimate_all
+from ohwb_pipeline.roi.panel import load_panel
 from ohwb_pipeline.roi.register import ingest_register
 from ohwb_pipeline.roi.schemas import INTERVENTIONS, UNIT_COSTS, target_reasons_check
 
@@ -105,8 +114,19 @@ def interventions(context: dg.AssetExecutionContext, settings: OhwbSettings):
     )
 
 
-def _roi_frame(settings: OhwbSettings) -> pl.DataFrame:
+def _roi_frame(settings: OhwbSettings) -> tuple[pl.DataFrame, Results]:
+    """The costed ROI rows with their inference, and the estimator's event study and donors."""
     lake = Lake(settings.root)
+    register = pl.read_parquet(lake.warehouse_table("interventions") / "interventions.parquet")
+    results = estimate_all(load_panel(settings), register)
+    synthetic = results.inference.filter(pl.col("method") == "synthetic_control").select(
+        "intervention_id",
+        (pl.col("financial_year").str.slice(0, 4).cast(pl.Int64)).alias("fy"),
+        "comparator_baseline_rate",
+        "comparator_evaluation_rate",
+        "days_avoided",
+        pl.col("complete").fill_null(False),
+    )
     params = {
         "interventions": str(lake.warehouse_table("interventions") / "interventions.parquet"),
         "organisations": str(lake.reference_table("organisations")),
@@ -115,7 +135,13 @@ def _roi_frame(settings: OhwbSettings) -> pl.DataFrame:
         "unit_costs": str(lake.reference_table("unit_costs")),
         "unit_cost_version": unit_cost_version((settings.reference_dir / "unit_costs.csv").read_bytes()),
     }
-    return duck.connect(settings).sql(duck.load_sql(__file__, "intervention_roi"), params=params).pl()
+    con = duck.connect(settings)
+    con.register("synthetic_effects", synthetic)
+    con.register("excluded_comparators", results.excluded)
+    costed = con.sql(duck.load_sql(__file__, "intervention_roi"), params=params).pl()
+    costs = pl.read_parquet(lake.reference_table("unit_costs"))
+    day_central = costs.filter(pl.col("cost_item") == "fte_sickness_day")["central_gbp"].item()
+    return evidence.attach(costed, results.inference, float(day_central)), results
 
 
 def _full_recompute(lake: Lake, table: str, frame: pl.DataFrame) -> TableUpdate:
@@ -125,34 +151,81 @@ def _full_recompute(lake: Lake, table: str, frame: pl.DataFrame) -> TableUpdate:
     return TableUpdate(table, CONTRACTS[table], frame, years, remove=stale)
 
 
-@dg.asset(
-    group_name=GROUP,
-    deps=[interventions, unit_costs, absence_facts, workforce_facts, organisations],
-    kinds={"duckdb", "parquet"},
-    check_specs=checks.specs("intervention_roi"),
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            t,
+            group_name=GROUP,
+            deps=[interventions, unit_costs, absence_facts, workforce_facts, organisations],
+            kinds={"duckdb", "parquet"},
+            description=CONTRACTS[t].description,
+        )
+        for t in ("intervention_roi", "roi_event_study")
+    ],
+    check_specs=[*checks.specs("intervention_roi"), contract_spec("roi_event_study")],
 )
 def intervention_roi(context: dg.AssetExecutionContext, settings: OhwbSettings):
-    """ROI per intervention x financial year, by before/after and by difference-in-differences."""
-    frame = _roi_frame(settings)
-    preview = frame.filter(pl.col("method") == "difference_in_differences").select(
+    """ROI per intervention x financial year by before/after, difference-in-differences and synthetic
+    control, each with placebo inference; and the event study behind it, published as one commit."""
+    frame, results = _roi_frame(settings)
+    lake = Lake(settings.root)
+    updates = [
+        _full_recompute(lake, "intervention_roi", frame),
+        _full_recompute(lake, "roi_event_study", event_study_frame(results.event_study)),
+    ]
+    passed = yield from check_contracts(updates)
+    result = commit(lake, updates, context.run_id)
+    preview = frame.filter(pl.col("method") != "before_after").select(
         FY_KEY,
         "intervention_id",
+        "method",
         "status",
-        "absence_days_avoided",
-        "cost_gbp",
+        "effect_percent",
+        "effect_percent_ci_low",
+        "effect_percent_ci_high",
+        "p_value",
+        "verdict",
         "roi_ratio_central",
-        "reported_roi",
+        "roi_ratio_ci_low",
+        "roi_ratio_ci_high",
     )
-    lake = Lake(settings.root)
-    update = _full_recompute(lake, "intervention_roi", frame)
-    yield from publish_table(context, lake, update, {"preview": markdown_preview(preview, rows=60)})
+    extra = {
+        "intervention_roi": {
+            "preview": markdown_preview(preview, rows=60),
+            "synthetic_control_top_donors": markdown_preview(results.donors, rows=60),
+            "comparators_excluded": markdown_preview(results.excluded, rows=60),
+        },
+        "roi_event_study": {},
+    }
+    for update in updates:
+        yield dg.MaterializeResult(
+            asset_key=update.table,
+            metadata={**published_metadata(lake, update, result), **extra[update.table]},
+        )
+    yield from passed
     yield checks.windows_complete(frame)
     yield checks.plausible_range(frame)
+    yield checks.methods_agree(frame)
+
+
+def event_study_frame(events: pl.DataFrame) -> pl.DataFrame:
+    month = pl.col("month_idx")
+    return events.select(
+        pl.col("evaluated_year").alias(FY_KEY),
+        "intervention_id",
+        "method",
+        pl.format("{}-{}", month // 12, (month % 12 + 1).cast(pl.Utf8).str.zfill(2)).alias("period"),
+        "relative_month",
+        "phase",
+        "gap_points",
+        "placebo_gap_p05",
+        "placebo_gap_p95",
+    )
 
 
 @dg.asset(
     group_name=GROUP,
-    deps=[intervention_roi, icbs],
+    deps=["intervention_roi", icbs],
     kinds={"duckdb", "parquet"},
     check_specs=[contract_spec("ics_roi_summary")],
 )

@@ -19,7 +19,14 @@ def specs(asset: str) -> list[dg.AssetCheckSpec]:
         dg.AssetCheckSpec(
             "roi_in_plausible_range",
             asset=asset,
-            description=f"ROI outside {ROI_LOW} to {ROI_HIGH} is flagged for review",
+            description=f"A detected effect (p < 0.05) whose central ROI is outside {ROI_LOW} to {ROI_HIGH} "
+            "is flagged for review; an inconclusive one is noise, and its verdict says so",
+        ),
+        dg.AssetCheckSpec(
+            "methods_agree",
+            asset=asset,
+            description="Difference-in-differences and synthetic control disagree beyond their 95% "
+            "intervals (the intervals do not overlap): the effect depends on the comparison chosen",
         ),
     ]
 
@@ -29,6 +36,7 @@ def windows_complete(roi: pl.DataFrame) -> dg.AssetCheckResult:
         "intervention_id", "financial_year", "method", "months_evaluated"
     )
     return dg.AssetCheckResult(
+        asset_key="intervention_roi",
         check_name="evaluation_windows_complete",
         passed=incomplete.is_empty(),
         severity=dg.AssetCheckSeverity.WARN,
@@ -38,14 +46,41 @@ def windows_complete(roi: pl.DataFrame) -> dg.AssetCheckResult:
 
 def plausible_range(roi: pl.DataFrame) -> dg.AssetCheckResult:
     ratio = pl.col("roi_ratio_central")
-    flagged = roi.filter(ratio.is_not_null() & ((ratio < ROI_LOW) | (ratio > ROI_HIGH))).select(
-        "intervention_id", "financial_year", "method", "roi_ratio_central"
+    detected = pl.col("verdict").is_in(["saving_detected", "harm_detected"])
+    flagged = roi.filter(detected & ratio.is_not_null() & ((ratio < ROI_LOW) | (ratio > ROI_HIGH))).select(
+        "intervention_id", "financial_year", "method", "roi_ratio_central", "verdict", "p_value"
     )
     return dg.AssetCheckResult(
+        asset_key="intervention_roi",
         check_name="roi_in_plausible_range",
         passed=flagged.is_empty(),
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"flagged_rows": flagged.height, "flagged": markdown_preview(flagged, rows=50)},
+    )
+
+
+def methods_agree(roi: pl.DataFrame) -> dg.AssetCheckResult:
+    keys = ["intervention_id", "financial_year"]
+    columns = ["effect_percent", "effect_percent_ci_low", "effect_percent_ci_high"]
+    did = roi.filter(pl.col("method") == "difference_in_differences").select(*keys, *columns)
+    synthetic = roi.filter(pl.col("method") == "synthetic_control").select(*keys, *columns)
+    both = did.join(synthetic, on=keys, suffix="_sc").drop_nulls()
+    apart = both.filter(
+        (pl.col("effect_percent_ci_high") < pl.col("effect_percent_ci_low_sc"))
+        | (pl.col("effect_percent_ci_high_sc") < pl.col("effect_percent_ci_low"))
+    ).select(
+        *keys, pl.col("effect_percent").alias("did_percent"), pl.col("effect_percent_sc").alias("sc_percent")
+    )
+    return dg.AssetCheckResult(
+        asset_key="intervention_roi",
+        check_name="methods_agree",
+        passed=apart.is_empty(),
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "compared": both.height,
+            "disagreeing": apart.height,
+            "rows": markdown_preview(apart, rows=50),
+        },
     )
 
 

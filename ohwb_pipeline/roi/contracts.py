@@ -7,11 +7,16 @@ from pandera.polars import PolarsData
 from ohwb_pipeline.core.dictionary import column
 from ohwb_pipeline.core.publishing import PublishedContract
 
-METHODS = ["before_after", "difference_in_differences"]
-SCHEMA_VERSION = "1.0"
+METHODS = ["before_after", "difference_in_differences", "synthetic_control"]
+SCHEMA_VERSION = "2.0"
 
 
 INCOMPLETE = "null when status is incomplete"
+UNKNOWN = (
+    "null when status is incomplete, or with fewer than 20 placebos (no 5% test exists: the interval "
+    "is unknown, not zero)"
+)
+VERDICTS = ["saving_detected", "harm_detected", "inconclusive", "not_evaluated"]
 
 
 class InterventionRoi(pa.DataFrameModel):
@@ -121,6 +126,66 @@ class InterventionRoi(pa.DataFrameModel):
     )
     cost_basis: str = column("reported, implied_from_roi or assumed: where the cost figure comes from")
     unit_cost_version: str = column("content hash of the unit-cost table used")
+    effect_percent: float = column(
+        "the fall in the target-reason absence rate, as a % of the rate expected without the intervention "
+        "(positive: fewer days lost; a service that halves its target absence shows +50)",
+        "%",
+        INCOMPLETE,
+        nullable=True,
+    )
+    effect_percent_ci_low: float = column(
+        "lower end of the 95% confidence interval of effect_percent (placebo test inverted)",
+        "%",
+        UNKNOWN,
+        nullable=True,
+    )
+    effect_percent_ci_high: float = column(
+        "upper end of the 95% confidence interval of effect_percent", "%", UNKNOWN, nullable=True
+    )
+    absence_days_avoided_ci_low: float = column(
+        "lower end of the 95% interval of absence_days_avoided", "FTE days", UNKNOWN, nullable=True
+    )
+    absence_days_avoided_ci_high: float = column(
+        "upper end of the 95% interval of absence_days_avoided", "FTE days", UNKNOWN, nullable=True
+    )
+    p_value: float = column(
+        "how often untreated units (placebos) show an effect at least this extreme, for their size: "
+        "rank / (placebos + 1); below 0.05 the effect is unlikely to be noise",
+        "probability 0-1",
+        INCOMPLETE + ", or without any placebo",
+        nullable=True,
+        ge=0,
+        le=1,
+    )
+    mde_percent: float = column(
+        "minimum detectable effect: the smallest effect_percent this unit and window would detect with "
+        "80% power at the 5% level (a smaller true effect will usually read as inconclusive)",
+        "%",
+        UNKNOWN,
+        nullable=True,
+    )
+    verdict: str = column(
+        "saving_detected (p < 0.05, fewer days lost), harm_detected (p < 0.05, more days lost), "
+        "inconclusive (otherwise: read mde_percent), or not_evaluated (status incomplete)",
+        isin=VERDICTS,
+    )
+    pre_trend_ok: bool = column(
+        "false when the treated unit's baseline gap to its comparator trends more steeply than 90% of the "
+        "placebos': the comparison is then suspect",
+        rule=INCOMPLETE + ", or with fewer than 10 placebos",
+        nullable=True,
+    )
+    roi_ratio_ci_low: float = column(
+        "ROI at central unit costs with absence_days_avoided_ci_low", "ratio (x:1)", UNKNOWN, nullable=True
+    )
+    roi_ratio_ci_high: float = column(
+        "ROI at central unit costs with absence_days_avoided_ci_high", "ratio (x:1)", UNKNOWN, nullable=True
+    )
+    placebo_units: int = column(
+        "untreated units the effect was ranked among (trusts, or ICBs for an ICB-wide intervention)",
+        "units",
+        ge=0,
+    )
 
     @pa.dataframe_check(name="low_central_high_ordered")
     def low_central_high_ordered(cls, data: PolarsData) -> pl.LazyFrame:
@@ -132,6 +197,38 @@ class InterventionRoi(pa.DataFrameModel):
     @pa.dataframe_check(name="incomplete_has_no_roi")
     def incomplete_has_no_roi(cls, data: PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select((pl.col("status") == "ok") | pl.col("roi_ratio_central").is_null())
+
+    class Config:
+        strict = True
+        ordered = True
+
+
+class RoiEventStudy(pa.DataFrameModel):
+    intervention_id: str = column("the register's intervention id")
+    method: str = column(
+        "difference_in_differences (gap to the comparator) or synthetic_control (gap to the synthetic unit)",
+        isin=["difference_in_differences", "synthetic_control"],
+    )
+    period: str = column("the month, YYYY-MM", str_matches=r"^\d{4}-\d{2}$")
+    relative_month: int = column("months since the start (-12 to -1: the baseline)", "months")
+    phase: str = column("baseline or evaluation", isin=["baseline", "evaluation"])
+    gap_points: float = column(
+        "treated rate minus comparator (or synthetic) rate, less its baseline mean: 0 through the baseline "
+        "if the comparison holds; below 0 afterwards means fewer days lost",
+        "percentage points",
+    )
+    placebo_gap_p05: float = column(
+        "5th percentile of the placebos' gap that month",
+        "percentage points",
+        "null with fewer than 2 placebos",
+        nullable=True,
+    )
+    placebo_gap_p95: float = column(
+        "95th percentile of the placebos' gap that month",
+        "percentage points",
+        "null with fewer than 2 placebos",
+        nullable=True,
+    )
 
     class Config:
         strict = True
@@ -198,6 +295,18 @@ CONTRACTS: dict[str, PublishedContract] = {
         description=(
             "ROI per intervention and financial year, by before/after and by difference-in-differences,"
             " at low, central and high unit costs, with the case study's own figures for comparison."
+        ),
+    ),
+    "roi_event_study": PublishedContract(
+        RoiEventStudy,
+        "1.0",
+        identity=("intervention_id", "method", "period"),
+        area_column="intervention_id",
+        key="financial_year",
+        description=(
+            "Event study: each intervention's monthly gap to its comparator (DiD) or synthetic unit, from 12 "
+            "months before the start, with the placebos' 5-95% band; partitioned by the financial year "
+            "evaluated."
         ),
     ),
     "ics_roi_summary": PublishedContract(

@@ -5,8 +5,10 @@
 -- from the start (and up to end_month). Rates are target-reason FTE days lost / FTE days available.
 --   before_after              = (baseline rate - evaluation rate) x evaluation FTE days available
 --   difference_in_differences = the same, less the comparator's change over the same windows
--- The comparator is the rest of the trust's host ICB, or the rest of England for an ICB-wide one.
--- A negative effect stays negative: nothing is clamped.
+--   synthetic_control         = the effect estimate.py computed (registered as synthetic_effects)
+-- The comparator is the rest of the trust's host ICB, or the rest of England for an ICB-wide one,
+-- less trusts in excluded_comparators (treated by another intervention on overlapping reasons and
+-- windows; estimate.py registers both relations). A negative effect stays negative: nothing is clamped.
 WITH interventions AS (
     SELECT
         i.*,
@@ -37,6 +39,10 @@ membership AS (
     FROM interventions AS i
     JOIN read_parquet($organisations) AS o ON i.org_code IS NULL OR o.icb_code = i.home_icb
     WHERE o.org_code IN (SELECT DISTINCT org_code FROM available)
+      AND NOT EXISTS (
+          SELECT 1 FROM excluded_comparators AS x
+          WHERE x.intervention_id = i.intervention_id AND x.org_code = o.org_code
+      )
 ),
 target_lost AS (
     SELECT t.intervention_id, f.org_code, f.period, sum(f.fte_days_lost) AS lost
@@ -114,6 +120,15 @@ by_method AS (
             * e.fte_days_available,
          e.treated_complete AND e.comparator_complete)
     ) AS m(method, days_avoided, complete)
+    UNION ALL
+    SELECT
+        e.* REPLACE (
+            s.comparator_baseline_rate AS comparator_baseline_rate,
+            s.comparator_evaluation_rate AS comparator_evaluation_rate
+        ),
+        'synthetic_control', s.days_avoided, e.treated_complete AND s.complete
+    FROM estimates AS e
+    JOIN synthetic_effects AS s ON s.intervention_id = e.intervention_id AND s.fy = e.fy
 ),
 unit AS (
     SELECT
