@@ -1,4 +1,4 @@
-"""The ROI table `make run` prints: measured (difference-in-differences) next to reported."""
+"""The ROI table `make run` prints: the measured effect with its interval and verdict, next to reported."""
 
 import duckdb
 import polars as pl
@@ -13,7 +13,7 @@ def print_roi(lake: Lake) -> None:
         params={"roi": table_glob(lake.published_table("intervention_roi"))},
     ).pl()
     print(
-        "\n=== Intervention ROI: measured (difference-in-differences, central; low to high) vs reported ==="
+        "\n=== Intervention ROI: difference-in-differences with 95% intervals (placebo test) vs reported ==="
     )
     with pl.Config(
         tbl_hide_dataframe_shape=True,
@@ -24,5 +24,8 @@ def print_roi(lake: Lake) -> None:
         fmt_str_lengths=40,
     ):
         print(frame)
-    print("ROI at the high unit cost (345/day) is the MFT report's implied cost per FTE day.")
-    print(f"all rows, both methods: {lake.published_table('intervention_roi')}")
+    print(
+        "effect_pct: fall in target-reason absence vs expected; inconclusive = within noise (mde_pct: the "
+        "smallest effect detectable); unknown interval: too few untreated units to compare with."
+    )
+    print(f"all rows, all three methods: {lake.published_table('intervention_roi')}")
