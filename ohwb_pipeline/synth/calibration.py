@@ -19,6 +19,16 @@ OVERLAP_COMPENSATION = 1 / (1 - BASE_ABSENCE_RATE)
 # Year-on-year national level (2022 was the post-pandemic peak; 2019 was 4.3%).
 YEAR_LEVEL = {2020: 1.0, 2021: 1.04, 2022: 1.10, 2023: 1.0, 2024: 0.98, 2025: 0.98, 2026: 0.98}
 
+# Each trust's own persistent month-to-month variation on top of episode-level randomness: its
+# absence level is multiplied by exp(x_t), x_t = PHI x_{t-1} + e_t, stationary sd SIGMA (mean-preserving).
+# With PHI 0.6 a shock halves in about 1.4 months; SIGMA 0.03 lets a trust's seasonally adjusted
+# monthly rate wander about +-3% of its own level (5.0% +- 0.15 points) beyond the episode-level
+# randomness, which alone gives a 10,000-staff trust about +-3 to 4%: together about the +-0.2 to 0.3
+# points a large trust's published monthly rate moves around its seasonal pattern. It does not shrink
+# with size, so a full-size trust is not made unrealistically smooth by its many staff.
+TRUST_AR1_PHI = 0.6
+TRUST_AR1_SIGMA = 0.03
+
 # Mean calendar length of an episode by reason, in days (lognormal, sigma below).
 MEAN_EPISODE_DAYS = {
     "S10": 30,
@@ -120,3 +130,13 @@ def reason_profile(reference_dir: Path) -> tuple[list[str], np.ndarray, np.ndarr
     shares = daily.sum(axis=1) / daily.sum()
     seasonal = daily / np.where(daily.mean(axis=1, keepdims=True) > 0, daily.mean(axis=1, keepdims=True), 1)
     return reasons, shares, seasonal
+
+
+def trust_wander(rng: np.random.Generator, months: int) -> np.ndarray:
+    """The AR(1) multiplier of one trust's absence level per month (mean 1 over the long run)."""
+    shocks = rng.normal(0.0, TRUST_AR1_SIGMA * np.sqrt(1 - TRUST_AR1_PHI**2), months)
+    x = np.empty(months)
+    x[0] = rng.normal(0.0, TRUST_AR1_SIGMA)
+    for t in range(1, months):
+        x[t] = TRUST_AR1_PHI * x[t - 1] + shocks[t]
+    return np.exp(x - TRUST_AR1_SIGMA**2 / 2)

@@ -19,7 +19,7 @@ from ohwb_pipeline.synth.survey import question_model, respondents
 
 log = logging.getLogger("ohwb.synth")
 # Bump when the same settings would generate different files, so cached data is regenerated.
-GENERATOR_VERSION = 5
+GENERATOR_VERSION = 6
 
 
 @dataclass
@@ -128,7 +128,8 @@ def generate(cfg: SynthConfig) -> SynthSummary:
         headcount = max(10, round(sizes[org_code] * cfg.size_overrides.get(org_code, cfg.size_factor)))
         staff = simulate_staff(rng, headcount, staff_mix(org_name), groups, int(bounds[-1]))
         trust_level = org_rng(cfg.seed, org_code, 2).lognormal(0.0, cal.TRUST_SPREAD_SIGMA)
-        rates = base[None, :, :] * group_mult[:, None, None] * trust_level
+        wander = cal.trust_wander(org_rng(cfg.seed, org_code, 3), len(sim_months))
+        rates = base[None, :, :] * group_mult[:, None, None] * trust_level * wander[None, :, None]
         mine = [s for s in cfg.scenarios if s.org_code == org_code]
         for scenario in mine:
             boost_rates(rates, reasons, sim_months, scenario)
