@@ -8,7 +8,7 @@ PYTHON ?= python3
 export OHWB_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(OHWB_DATA_DIR)/dagster_home
 
-.PHONY: install run test ui bench faults lint clean dagster-home
+.PHONY: install run test ui bench faults roi-calibration lint clean dagster-home
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ bench: $(STAMP) dagster-home
 faults: $(STAMP) dagster-home
 	$(BIN)/python -m benchmarks.faults
 	$(BIN)/python -m benchmarks.landing_corpus
+
+# Placebo and known-effect interventions on synthetic national data (benchmarks/roi_calibration.py).
+roi-calibration: $(STAMP) dagster-home
+	$(BIN)/python -m benchmarks.roi_calibration
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -152,14 +152,21 @@ def _facts(root: Path) -> None:
 
     from ohwb_pipeline.definitions import defs
 
+    before = os.environ.get("OHWB_DATA_DIR")
     os.environ["OHWB_DATA_DIR"] = str(root)  # the settings resource reads it at run time
-    result = defs.resolve_job_def("absence_monthly").execute_in_process(
-        tags={
-            "dagster/asset_partition_range_start": f"{FIRST}-01",
-            "dagster/asset_partition_range_end": f"{LAST}-01",
-        },
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-    )
+    try:
+        result = defs.resolve_job_def("absence_monthly").execute_in_process(
+            tags={
+                "dagster/asset_partition_range_start": f"{FIRST}-01",
+                "dagster/asset_partition_range_end": f"{LAST}-01",
+            },
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
+    finally:
+        if before is None:
+            os.environ.pop("OHWB_DATA_DIR", None)
+        else:
+            os.environ["OHWB_DATA_DIR"] = before
     assert result.success
 
 

@@ -185,44 +185,56 @@ def scorecard(card: pl.DataFrame) -> str:
     return to_svg(chart)
 
 
+VERDICT_COLOURS = {"saving_detected": "#00b0f0", "harm_detected": "#e46c0a", "inconclusive": "#768692"}
+
+
 def roi_forest(roi: pl.DataFrame) -> str:
+    """Each intervention's effect (fall in target-reason absence, % of expected) with its 95% interval."""
     ok = roi.filter(pl.col("status") == "ok").select(
         pl.format("{} ({})", pl.col("name").str.slice(0, 48), pl.col("intervention_id")).alias(
             "intervention"
         ),
-        "roi_ratio_low",
-        "roi_ratio_central",
-        "roi_ratio_high",
+        "effect_percent",
+        "effect_percent_ci_low",
+        "effect_percent_ci_high",
+        "verdict",
     )
     data = alt.Data(values=ok.to_dicts())
     y = alt.Y(
         "intervention:N",
         title=None,
-        sort=alt.EncodingSortField("roi_ratio_central", order="descending"),
+        sort=alt.EncodingSortField("effect_percent", order="descending"),
         axis=alt.Axis(labelLimit=420),
     )
-    ranges = (
+    intervals = (
         alt.Chart(data)
         .mark_rule(color="#768692", strokeWidth=2)
         .encode(
-            x=alt.X("roi_ratio_low:Q", title="ROI (savings / cost); bar: low to high unit costs"),
-            x2="roi_ratio_high:Q",
+            x=alt.X(
+                "effect_percent_ci_low:Q", title="Fall in target-reason absence, % of expected (95% interval)"
+            ),
+            x2="effect_percent_ci_high:Q",
             y=y,
         )
     )
     points = (
         alt.Chart(data)
-        .mark_point(filled=True, size=70, color="#005eb8", shape="diamond")
+        .mark_point(filled=True, size=80, shape="diamond")
         .encode(
-            x="roi_ratio_central:Q",
+            x="effect_percent:Q",
             y=y,
-            tooltip=["intervention:N", alt.Tooltip("roi_ratio_central:Q", format=",.2f")],
+            color=alt.Color(
+                "verdict:N",
+                scale=alt.Scale(domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values())),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            tooltip=["intervention:N", alt.Tooltip("effect_percent:Q", format=",.1f"), "verdict:N"],
         )
     )
-    even = (
-        alt.Chart(alt.Data(values=[{"x": 1.0}])).mark_rule(color="#000000", strokeDash=[4, 3]).encode(x="x:Q")
+    zero = (
+        alt.Chart(alt.Data(values=[{"x": 0.0}])).mark_rule(color="#000000", strokeDash=[4, 3]).encode(x="x:Q")
     )
-    chart = alt.layer(ranges, points, even).properties(width=WIDE - 460, height=max(22 * ok.height, 40))
+    chart = alt.layer(intervals, points, zero).properties(width=WIDE - 460, height=max(22 * ok.height, 40))
     return to_svg(chart)
 
 

@@ -139,6 +139,14 @@ def _roi(lake: Lake) -> pl.DataFrame:
         "roi_ratio_central",
         "roi_ratio_high",
         "reported_roi",
+        "effect_percent",
+        "effect_percent_ci_low",
+        "effect_percent_ci_high",
+        "p_value",
+        "mde_percent",
+        "verdict",
+        "roi_ratio_ci_low",
+        "roi_ratio_ci_high",
     )
 
 

@@ -226,30 +226,44 @@ def _roi(data: ReportData) -> Section:
     rows = "".join(
         "<tr>"
         + f"<td>{html.escape(r['name'])} ({html.escape(r['intervention_id'])})</td>"
-        + f"<td>{html.escape(r['status'])}</td>"
+        + f"<td>{html.escape(r['verdict'])}</td>"
+        + _td(r["effect_percent"], pct(r["effect_percent"], 1), "effect")
+        + f'<td class="num">{_range(r["effect_percent_ci_low"], r["effect_percent_ci_high"], pct)}</td>'
+        + _td(r["p_value"], "–" if r["p_value"] is None else f"{r['p_value']:.3f}", "p")
+        + _td(r["mde_percent"], pct(r["mde_percent"], 1), "mde")
         + _td(r["absence_days_avoided"], number(r["absence_days_avoided"], " FTE days"), "days_avoided")
         + _td(r["cost_gbp"], gbp(r["cost_gbp"]), "cost")
         + _td(r["roi_ratio_central"], ratio(r["roi_ratio_central"]), "roi")
-        + f'<td class="num">{ratio(r["roi_ratio_low"])} to {ratio(r["roi_ratio_high"])}</td>'
+        + f'<td class="num">{_range(r["roi_ratio_ci_low"], r["roi_ratio_ci_high"], ratio)}</td>'
         + _td(r["reported_roi"], ratio(r["reported_roi"]), "reported_roi")
         + "</tr>"
-        for r in roi.sort("roi_ratio_central", descending=True, nulls_last=True).iter_rows(named=True)
+        for r in roi.sort("effect_percent", descending=True, nulls_last=True).iter_rows(named=True)
     )
     table = (
-        "<table><thead><tr><th>Intervention</th><th>Status</th><th class='num'>Absence days avoided</th>"
-        "<th class='num'>Cost</th><th class='num'>ROI (central)</th><th class='num'>Unit-cost range</th>"
-        f"<th class='num'>Case study's own ROI</th></tr></thead><tbody>{rows}</tbody></table>"
+        "<table><thead><tr><th>Intervention</th><th>Verdict</th><th class='num'>Effect</th>"
+        "<th class='num'>95% interval</th><th class='num'>p</th><th class='num'>Detectable (MDE)</th>"
+        "<th class='num'>Absence days avoided</th><th class='num'>Cost</th><th class='num'>ROI (central)</th>"
+        "<th class='num'>ROI 95% interval</th><th class='num'>Case study's own ROI</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
     )
     return Section(
         "roi",
         f"Return on investment, {roi['financial_year'][0]} (difference-in-differences)",
         charts.roi_forest(roi),
-        "Diamond: ROI at central unit costs; bar: ROI at low to high unit costs. Dashed: break-even (1:1).",
+        "Diamond: the effect (fall in target-reason absence as % of what was expected without the service); "
+        "bar: its 95% interval from placebo inference. Dashed: no effect.",
         [
-            "The bars are the unit-cost range, not a statistical confidence interval: the ROI tables do "
-            "not yet publish one, so a single trust's estimate may be mostly noise."
+            "Inconclusive means the effect cannot be told apart from the month-to-month noise of trusts like "
+            "this one: the 'Detectable' column is the smallest effect it could have shown. An interval is "
+            "missing when there are too few untreated units to compare with (fewer than 20)."
         ],
         table,
+    )
+
+
+def _range(low: float | None, high: float | None, fmt) -> str:
+    return (
+        "unknown" if low is None or high is None else f"{html.escape(fmt(low))} to {html.escape(fmt(high))}"
     )
 
 

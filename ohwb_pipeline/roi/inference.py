@@ -15,11 +15,16 @@ scale, so that units of any size are compared as standardised statistics (effect
   sqrt 2). Not the baseline RMSPE: with dozens of donors and 12 baseline months the weights can fit a
   unit's noise almost exactly, and an RMSPE near 0 would make any effect look extreme.
 
-Inference: the same estimator is applied to every eligible untreated unit (placebos). Statistics are
-centred on the placebos' median; the p-value is the treated unit's rank among the absolute centred
-statistics, rank / (n + 1) (1 = most extreme). The 95% interval inverts that test: every effect whose
-removal leaves the unit no more extreme than the test's critical value, so the interval excludes 0
-exactly when p < 0.05. With fewer than 20 placebos no 5% test exists: interval and MDE are null.
+Inference: the same estimator is applied to every eligible untreated unit (placebos). Each effect is
+divided by the sd expected for a unit of its size, variance = a + b / size fitted to the placebos'
+effects (`noise_model`): a unit's own baseline noise proved a poor guide to how much a 12-month mean
+moves (a large trust's persistent wander barely shows in its month-to-month noise), and the
+calibration found large trusts over-flagged with it. With fewer than 10 placebos the unit's own
+scale is used. Statistics are centred on the placebos' median; the p-value is the treated unit's
+rank among the absolute centred statistics, rank / (n + 1) (1 = most extreme). The 95% interval
+inverts that test: every effect whose removal leaves the unit no more extreme than the test's
+critical value, so the interval excludes 0 exactly when p < 0.05. With fewer than 20 placebos no 5%
+test exists: interval and MDE are null.
 """
 
 import math
@@ -32,6 +37,7 @@ ALPHA = 0.05
 POWER = 0.80
 MIN_PLACEBOS = math.ceil(1 / ALPHA)  # 20: the fewest for which p can fall below 0.05
 PRE_TREND_QUANTILE = 0.9
+MIN_MODEL_POINTS = 10
 _SUM_TO_ONE_WEIGHT = 1e4
 
 
@@ -40,11 +46,12 @@ class Estimate:
     effect: float  # fall in the rate over the evaluation window (fraction, positive = fewer lost)
     counterfactual: float  # the evaluation rate expected without the intervention
     days_avoided: float
-    scale: float  # the unit's noise, for standardising
+    scale: float  # the unit's own noise: the fallback standardiser with too few placebos for a model
     gaps: np.ndarray  # monthly treated - comparator rate, less its baseline mean (event study)
     comparator_baseline: float = math.nan
     comparator_evaluation: float = math.nan
     weights: dict[str, float] = field(default_factory=dict)
+    size: float = math.nan  # FTE days available over the evaluation window
 
     @property
     def stat(self) -> float:
@@ -71,7 +78,8 @@ def before_after(
     rate = lost / available
     b, e = pooled(lost, available, base), pooled(lost, available, evaluation)
     gaps = rate - rate[base].mean()
-    return Estimate(b - e, b, (b - e) * available[evaluation].sum(), _sd(gaps[base]), gaps)
+    size = float(available[evaluation].sum())
+    return Estimate(b - e, b, (b - e) * size, _sd(gaps[base]), gaps, size=size)
 
 
 def difference_in_differences(
@@ -88,7 +96,8 @@ def difference_in_differences(
     effect = (b - e) - (cb - ce)
     gap = lost / available - comparator_lost / comparator_available
     gaps = gap - gap[base].mean()
-    return Estimate(effect, e + effect, effect * available[evaluation].sum(), _sd(gaps[base]), gaps, cb, ce)
+    size = float(available[evaluation].sum())
+    return Estimate(effect, e + effect, effect * size, _sd(gaps[base]), gaps, cb, ce, size=size)
 
 
 def simplex_weights(target: np.ndarray, donors: np.ndarray) -> np.ndarray:
@@ -129,6 +138,7 @@ def synthetic_control(
         float(synthetic[base].mean()),
         counterfactual,
         named,
+        size=float(weight.sum()),
     )
 
 
@@ -141,21 +151,45 @@ def critical_value(centred_placebos: np.ndarray) -> float | None:
     return float(np.sort(np.abs(centred_placebos))[::-1][extreme - 1])
 
 
+def noise_model(placebos: list[Estimate]):
+    """The sd of an effect expected for a unit of a given size, fitted to the placebos' effects:
+    variance = a + b / size (a: every trust's own wander, which does not average out with size; b:
+    episode-level chance, which does). None with fewer than MIN_MODEL_POINTS usable placebos."""
+    usable = [p for p in placebos if math.isfinite(p.effect) and p.size > 0]
+    if len(usable) < MIN_MODEL_POINTS:
+        return None
+    effects = np.array([p.effect for p in usable])
+    sizes = np.array([p.size for p in usable])
+    typical = float(np.median(sizes))
+    design = np.column_stack([np.ones(len(usable)), typical / sizes])
+    (a, b), _ = nnls(design, (effects - np.median(effects)) ** 2)
+    if a + b <= 0:
+        return None
+    return lambda size: math.sqrt(a + b * typical / size) if size > 0 else math.nan
+
+
 def infer(treated: Estimate, placebos: list[Estimate]) -> Inference:
-    stats = np.array([p.stat for p in placebos if math.isfinite(p.stat)])
-    if not math.isfinite(treated.stat) or not len(stats):
+    model = noise_model(placebos)
+
+    def scale(e: Estimate) -> float:
+        return model(e.size) if model is not None else e.scale
+
+    stats = np.array([p.effect / scale(p) for p in placebos if scale(p) > 0])
+    stats = stats[np.isfinite(stats)]
+    own_scale = scale(treated)
+    if not (own_scale > 0) or not math.isfinite(treated.effect) or not len(stats):
         return Inference(None, None, None, None, len(stats))
     centre = float(np.median(stats))
     centred = stats - centre
-    own = treated.stat - centre
+    own = treated.effect / own_scale - centre
     p = (1 + int(np.sum(np.abs(centred) >= abs(own) - 1e-12))) / (len(stats) + 1)
     c = critical_value(centred)
     if c is None:
         return Inference(p, None, None, None, len(stats))
-    low = treated.effect - treated.scale * (centre + c)
-    high = treated.effect - treated.scale * (centre - c)
+    low = treated.effect - own_scale * (centre + c)
+    high = treated.effect - own_scale * (centre - c)
     # Power: the effect that clears the critical value in 80% of the placebo noise draws.
-    mde = treated.scale * (c - float(np.quantile(centred, 1 - POWER)))
+    mde = own_scale * (c - float(np.quantile(centred, 1 - POWER)))
     return Inference(p, low, high, mde, len(stats))
 
 
