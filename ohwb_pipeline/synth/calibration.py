@@ -132,11 +132,11 @@ def reason_profile(reference_dir: Path) -> tuple[list[str], np.ndarray, np.ndarr
     return reasons, shares, seasonal
 
 
-def trust_wander(rng: np.random.Generator, months: int) -> np.ndarray:
+def trust_wander(rng: np.random.Generator, months: int, sd: float = TRUST_AR1_SIGMA) -> np.ndarray:
     """The AR(1) multiplier of one trust's absence level per month (mean 1 over the long run)."""
-    shocks = rng.normal(0.0, TRUST_AR1_SIGMA * np.sqrt(1 - TRUST_AR1_PHI**2), months)
+    shocks = rng.normal(0.0, sd * np.sqrt(1 - TRUST_AR1_PHI**2), months)
     x = np.empty(months)
-    x[0] = rng.normal(0.0, TRUST_AR1_SIGMA)
+    x[0] = rng.normal(0.0, sd)
     for t in range(1, months):
         x[t] = TRUST_AR1_PHI * x[t - 1] + shocks[t]
-    return np.exp(x - TRUST_AR1_SIGMA**2 / 2)
+    return np.exp(x - sd**2 / 2)

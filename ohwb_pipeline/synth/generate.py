@@ -37,6 +37,7 @@ class SynthConfig:
     faults: int = 0
     burn_in_months: int = 12
     survey: bool = True
+    trust_wander_sd: float = cal.TRUST_AR1_SIGMA  # 0 turns the trust-level AR(1) noise off (tests)
 
 
 @dataclass
@@ -128,7 +129,7 @@ def generate(cfg: SynthConfig) -> SynthSummary:
         headcount = max(10, round(sizes[org_code] * cfg.size_overrides.get(org_code, cfg.size_factor)))
         staff = simulate_staff(rng, headcount, staff_mix(org_name), groups, int(bounds[-1]))
         trust_level = org_rng(cfg.seed, org_code, 2).lognormal(0.0, cal.TRUST_SPREAD_SIGMA)
-        wander = cal.trust_wander(org_rng(cfg.seed, org_code, 3), len(sim_months))
+        wander = cal.trust_wander(org_rng(cfg.seed, org_code, 3), len(sim_months), cfg.trust_wander_sd)
         rates = base[None, :, :] * group_mult[:, None, None] * trust_level * wander[None, :, None]
         mine = [s for s in cfg.scenarios if s.org_code == org_code]
         for scenario in mine:

@@ -155,3 +155,19 @@ def test_a_trust_with_its_own_overlapping_intervention_is_kept_out(tmp_path):
     a = events.filter(pl.col("intervention_id") == "A", pl.col("method") == "difference_in_differences")
     assert a.filter(pl.col("phase") == "baseline").height == 12 * a["financial_year"].n_unique()
     assert math.isclose(a.filter(pl.col("phase") == "baseline")["gap_points"].mean(), 0, abs_tol=1e-9)
+
+
+def test_the_noise_model_judges_a_large_unit_by_its_own_size():
+    """Placebo effects with variance a + b / size: small units are noisy, large ones have a floor. A large
+    unit's modest effect is not extreme for its size, though it would be against small units' scale."""
+    rng = np.random.default_rng(3)
+    sizes = rng.choice([1e4, 1e5, 1e6], size=300)
+    effects = rng.normal(0, np.sqrt(1e-6 + 1e-2 / sizes))
+    placebos = [
+        inf.Estimate(e, 0.05, 0.0, 1.0, np.zeros(24), size=s) for e, s in zip(effects, sizes, strict=True)
+    ]
+    model = inf.noise_model(placebos)
+    assert abs(model(1e6) / np.sqrt(1e-6 + 1e-8) - 1) < 0.35
+    assert abs(model(1e4) / np.sqrt(1e-6 + 1e-6) - 1) < 0.35
+    large = inf.Estimate(0.0015, 0.05, 0.0, 1e-9, np.zeros(24), size=1e6)  # 1.5 sd for its size
+    assert inf.infer(large, placebos).p_value > 0.05
