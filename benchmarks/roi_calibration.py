@@ -32,7 +32,7 @@ METHODS = ("difference_in_differences", "synthetic_control")
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size-factor", type=float, default=0.2)
+    parser.add_argument("--size-factor", type=float, default=0.5)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--placebos", type=int, default=60)
     parser.add_argument("--effects", type=int, default=60)

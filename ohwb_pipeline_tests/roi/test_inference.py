@@ -171,3 +171,16 @@ def test_the_noise_model_judges_a_large_unit_by_its_own_size():
     assert abs(model(1e4) / np.sqrt(1e-6 + 1e-6) - 1) < 0.35
     large = inf.Estimate(0.0015, 0.05, 0.0, 1e-9, np.zeros(24), size=1e6)  # 1.5 sd for its size
     assert inf.infer(large, placebos).p_value > 0.05
+
+
+def test_the_python_estimates_are_the_days_the_sql_publishes(tmp_path):
+    _pipeline(tmp_path, {"RJ1": 0.2}, ["P,RJ1,,t,msk,S11,2023-04,,1000,reported,,,,,,,,,n"])
+    register = pl.read_parquet(tmp_path / "warehouse/interventions/interventions.parquet")
+    python = estimate_all(load_panel(OhwbSettings(data_dir=str(tmp_path))), register).inference
+    for method in ("before_after", "difference_in_differences", "synthetic_control"):
+        sql = roi_rows(tmp_path, method).select("financial_year", "absence_days_avoided")
+        mine = python.filter(pl.col("method") == method).select("financial_year", "days_avoided")
+        joined = sql.join(mine, on="financial_year")
+        assert joined.height == sql.height > 0
+        for published, estimated in joined.select("absence_days_avoided", "days_avoided").iter_rows():
+            assert math.isclose(published, estimated, rel_tol=1e-9), (method, published, estimated)
