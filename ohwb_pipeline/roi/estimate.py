@@ -270,7 +270,7 @@ def _did(
         if np.isnan(available[cols]).any():
             return None
         return inf.difference_in_differences(
-            units.lost[unit], units.available[unit], lost, available, base, evaluation
+            units.lost[unit], units.available[unit], lost, available, base, evaluation, len(members)
         )
 
     own = one(treated)

@@ -52,6 +52,9 @@ class Estimate:
     comparator_evaluation: float = math.nan
     weights: dict[str, float] = field(default_factory=dict)
     size: float = math.nan  # FTE days available over the evaluation window
+    # A DiD comparator's own noise adds to the effect's: its size and how many trusts it averages.
+    comparator_size: float = math.inf
+    comparator_units: float = math.inf
 
     @property
     def stat(self) -> float:
@@ -89,6 +92,7 @@ def difference_in_differences(
     comparator_available: np.ndarray,
     base: np.ndarray,
     evaluation: np.ndarray,
+    comparator_units: int = 1,
 ) -> Estimate:
     b, e = pooled(lost, available, base), pooled(lost, available, evaluation)
     cb = pooled(comparator_lost, comparator_available, base)
@@ -97,7 +101,18 @@ def difference_in_differences(
     gap = lost / available - comparator_lost / comparator_available
     gaps = gap - gap[base].mean()
     size = float(available[evaluation].sum())
-    return Estimate(effect, e + effect, effect * size, _sd(gaps[base]), gaps, cb, ce, size=size)
+    return Estimate(
+        effect,
+        e + effect,
+        effect * size,
+        _sd(gaps[base]),
+        gaps,
+        cb,
+        ce,
+        size=size,
+        comparator_size=float(comparator_available[evaluation].sum()),
+        comparator_units=comparator_units,
+    )
 
 
 def simplex_weights(target: np.ndarray, donors: np.ndarray) -> np.ndarray:
@@ -152,27 +167,35 @@ def critical_value(centred_placebos: np.ndarray) -> float | None:
 
 
 def noise_model(placebos: list[Estimate]):
-    """The sd of an effect expected for a unit of a given size, fitted to the placebos' effects:
-    variance = a + b / size (a: every trust's own wander, which does not average out with size; b:
-    episode-level chance, which does). None with fewer than MIN_MODEL_POINTS usable placebos."""
+    """The sd of an effect expected for a unit, fitted to the placebos' effects by non-negative least
+    squares: variance = a + b / size + c / comparator size + d / comparator trusts (a: every trust's
+    own wander, which does not average out with size; b: episode-level chance, which does; c and d:
+    the same two for a DiD comparator, 0 for other methods). None with fewer than MIN_MODEL_POINTS."""
     usable = [p for p in placebos if math.isfinite(p.effect) and p.size > 0]
     if len(usable) < MIN_MODEL_POINTS:
         return None
     effects = np.array([p.effect for p in usable])
-    sizes = np.array([p.size for p in usable])
-    typical = float(np.median(sizes))
-    design = np.column_stack([np.ones(len(usable)), typical / sizes])
-    (a, b), _ = nnls(design, (effects - np.median(effects)) ** 2)
-    if a + b <= 0:
+    typical = float(np.median([p.size for p in usable]))
+
+    def features(e: Estimate) -> np.ndarray:
+        return np.array([1.0, typical / e.size, typical / e.comparator_size, 1 / e.comparator_units])
+
+    design = np.array([features(p) for p in usable])
+    coefficients, _ = nnls(design, (effects - np.median(effects)) ** 2)
+    if coefficients.sum() <= 0:
         return None
-    return lambda size: math.sqrt(a + b * typical / size) if size > 0 else math.nan
+
+    def sd(e: Estimate) -> float:
+        return math.sqrt(float(features(e) @ coefficients)) if e.size > 0 else math.nan
+
+    return sd
 
 
 def infer(treated: Estimate, placebos: list[Estimate]) -> Inference:
     model = noise_model(placebos)
 
     def scale(e: Estimate) -> float:
-        return model(e.size) if model is not None else e.scale
+        return model(e) if model is not None else e.scale
 
     stats = np.array([p.effect / scale(p) for p in placebos if scale(p) > 0])
     stats = stats[np.isfinite(stats)]
