@@ -24,11 +24,12 @@ def column_schema(schema: pa.DataFrameSchema | type[pa.DataFrameModel]) -> dg.Ta
 def _description(column: pa.Column) -> str | None:
     """Meaning, unit and withholding rule, as in the data dictionary (core/dictionary.py)."""
     metadata = column.metadata or {}
-    parts = [column.description or ""]
+    meaning = (column.description or "").strip()
+    parts = [meaning + ("" if not meaning or meaning[-1] in ".)" else ".")]
     if metadata.get("unit"):
         parts.append(f"Unit: {metadata['unit']}.")
     if metadata.get("rule"):
-        parts.append(f"Withheld: {metadata['rule']}.")
+        parts.append(f"Rule: {metadata['rule']}.")
     text = " ".join(p for p in parts if p)
     return text or None
 

@@ -293,8 +293,10 @@ CONTRACTS: dict[str, PublishedContract] = {
         area_column="home_icb",
         key="financial_year",
         description=(
-            "ROI per intervention and financial year, by before/after and by difference-in-differences,"
-            " at low, central and high unit costs, with the case study's own figures for comparison."
+            "ROI per intervention, financial year and method (before/after, difference-in-differences, "
+            "synthetic control), at low, central and high unit costs, each with its effect in % of the "
+            "expected rate, a 95% interval and p-value from placebo inference, the minimum detectable "
+            "effect and a verdict; the case study's own figures for comparison."
         ),
     ),
     "roi_event_study": PublishedContract(
