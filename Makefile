@@ -10,9 +10,12 @@ export DAGSTER_HOME ?= $(OHWB_DATA_DIR)/dagster_home
 
 .PHONY: install run test ui bench faults roi-calibration lint clean dagster-home
 
+# The install's own output goes to .venv/install.log and is printed only when it fails.
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@echo "installing pinned dependencies into $(VENV) (log: $(VENV)/install.log) ..."
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]' \
+		> $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -29,7 +32,7 @@ dagster-home: $(STAMP)
 	@$(BIN)/python -c 'import dagster; dagster.DagsterInstance.get().get_runs(limit=1)' 2>/dev/null
 
 run: $(STAMP) dagster-home
-	$(BIN)/ohwb demo
+	@$(BIN)/ohwb demo
 
 test: $(STAMP) dagster-home
 	$(BIN)/pytest

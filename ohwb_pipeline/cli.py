@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import os
 import sys
 
 from ohwb_pipeline.core.resources import ProductionSettingsError, check_production_settings
@@ -9,7 +10,9 @@ from ohwb_pipeline.synth import cli as synth_cli
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Quiet by default (warnings and errors); OHWB_LOG_LEVEL=INFO or DEBUG brings the detail back.
+    level = os.environ.get("OHWB_LOG_LEVEL", "WARNING").upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Dagster's storage migrations log every plugin at INFO: noise, not news, for someone running `ohwb`.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(prog="ohwb", description="NHS OHWB metrics pipeline tools")

@@ -13,6 +13,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from ohwb_pipeline import console
 from ohwb_pipeline.core.catalog import CATALOG_FILE
 from ohwb_pipeline.core.duck import load_sql
 from ohwb_pipeline.core.lake import Lake
@@ -62,26 +63,45 @@ def run(args: argparse.Namespace) -> None:
     freed = free_pool_slots()  # a demo killed earlier must not leave this one waiting for its slot
     if freed:
         print(f"freed the pool slots of {freed} killed earlier runs")
-    _land_demo_data(lake, args)
-    result = _materialise("absence_monthly", f"{args.first}-01", f"{args.last}-01")
-    if not result.success:
-        raise SystemExit("the absence pipeline run failed; see the log above")
     years = survey_years(args.first, args.last)
-    survey = _materialise("survey_yearly", f"{years[0]}-01-01", f"{years[-1]}-01-01") if years else None
-    if survey is not None and not survey.success:
-        raise SystemExit("the survey pipeline run failed; see the log above")
-    roi = _materialise("roi_refresh")
-    if not roi.success:
-        raise SystemExit("the ROI run failed; see the log above")
-    report = _materialise("report_monthly", f"{args.last}-01", f"{args.last}-01")
-    if not report.success:
-        raise SystemExit("the report run failed; see the log above")
-    _print_summary(lake, result, time.perf_counter() - began)
-    if survey is not None:
-        _print_survey(lake, survey)
+    print(
+        f"ohwb demo: {len(DEMO_ICBS)} ICBs, {args.first} to {args.last}, into {lake.root} "
+        "(OHWB_LOG_LEVEL=INFO shows the run logs)"
+    )
+    with console.stage(1, 5, "demo landing data") as progress:
+        progress.note = _land_demo_data(lake, args)
+    results = {}
+    plan = [
+        ("absence", "absence_monthly", f"{args.first}-01", f"{args.last}-01", f"{_months(args)} months"),
+        ("survey", "survey_yearly", f"{years[0]}-01-01", f"{years[-1]}-01-01", f"{len(years)} years")
+        if years
+        else None,
+        ("roi", "roi_refresh", None, None, "every intervention and year"),
+        ("report", "report_monthly", f"{args.last}-01", f"{args.last}-01", args.last),
+    ]
+    for number, step in enumerate([p for p in plan if p], start=2):
+        name, job, first, last, what = step
+        with console.stage(number, 5, f"{name}: {what}") as progress:
+            results[name] = _materialise(job, progress, first, last)
+            if not results[name].success:
+                raise SystemExit(f"the {job} run failed (OHWB_LOG_LEVEL=INFO make run shows its log)")
+    print(f"done in {time.perf_counter() - began:.0f} s\n")
+    _print_summary(lake, results["absence"])
+    if "survey" in results:
+        _print_survey(lake, results["survey"])
     print_roi(lake)
-    print(f"\nmonthly report (open in a browser): {report_path(lake, args.last)}")
-    print(f"BI catalog (DuckDB: ATTACH ... (READ_ONLY)): {lake.published / CATALOG_FILE}")
+    _print_checks(results)
+    print("outputs:")
+    print(f"  published tables  {lake.published}/<table>/ (manifest: _manifest.json)")
+    print(f"  monthly report    {report_path(lake, args.last)}")
+    print(f"  BI catalog        {lake.published / CATALOG_FILE}  (DuckDB: ATTACH ... (READ_ONLY))")
+    print(f"  quarantined rows  {lake.warehouse / 'quarantine'}")
+    print("  Dagster UI        make ui  (http://127.0.0.1:3000)")
+
+
+def _months(args: argparse.Namespace) -> int:
+    first, last = args.first, args.last
+    return (int(last[:4]) - int(first[:4])) * 12 + int(last[5:7]) - int(first[5:7]) + 1
 
 
 def survey_years(first: str, last: str) -> list[int]:
@@ -89,7 +109,7 @@ def survey_years(first: str, last: str) -> list[int]:
     return [y for y in range(int(first[:4]), int(last[:4]) + 1) if first <= f"{y}-10" <= last]
 
 
-def _land_demo_data(lake: Lake, args: argparse.Namespace) -> None:
+def _land_demo_data(lake: Lake, args: argparse.Namespace) -> str:
     config = {
         "icbs": DEMO_ICBS,
         "from": args.first,
@@ -111,8 +131,7 @@ def _land_demo_data(lake: Lake, args: argparse.Namespace) -> None:
     shutil.copyfile(DEMO_REGISTER, register)
     marker = lake.landing / ".demo.json"
     if marker.exists() and json.loads(marker.read_text()) == config:
-        print(f"demo landing data already in {lake.landing} (same settings): not regenerated")
-        return
+        return f"already in {lake.landing} (same settings)"
     summary = generate(
         SynthConfig(
             out=lake.landing,
@@ -127,7 +146,7 @@ def _land_demo_data(lake: Lake, args: argparse.Namespace) -> None:
         )
     )
     marker.write_text(json.dumps(config))
-    print(f"generated {len(summary.months)} months x {len(summary.orgs)} trusts in {summary.seconds:.1f}s")
+    return f"generated {len(summary.months)} months x {len(summary.orgs)} trusts"
 
 
 def _write_demo_targets(path: Path) -> None:
@@ -140,23 +159,21 @@ def _write_demo_targets(path: Path) -> None:
 
 
 def _materialise(
-    job_name: str, first: str | None = None, last: str | None = None
+    job_name: str, progress: console.Progress, first: str | None = None, last: str | None = None
 ) -> dg.ExecuteInProcessResult:
     from ohwb_pipeline.definitions import defs
 
     # With DAGSTER_HOME set (the Makefile sets it) the run is recorded, so `make ui` shows it.
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    job = defs.resolve_job_def(job_name)
     tags = (
         {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
         if first
         else {}
     )
-    quiet = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-    return job.execute_in_process(instance=instance, tags=tags, raise_on_error=False, run_config=quiet)
+    return console.run_job(defs.resolve_job_def(job_name), instance, progress, tags)
 
 
-def _print_summary(lake: Lake, result: dg.ExecuteInProcessResult, seconds: float) -> None:
+def _print_summary(lake: Lake, result: dg.ExecuteInProcessResult) -> None:
     logs = pl.concat(
         [
             pl.read_parquet(
@@ -166,42 +183,30 @@ def _print_summary(lake: Lake, result: dg.ExecuteInProcessResult, seconds: float
         ]
     )
     logs = logs.with_columns(pl.col("source_file").str.split("/").list.get(1).alias("extract"))
-    counts = (
-        logs.group_by("extract")
-        .agg(
-            pl.col("period").n_unique().alias("months"),
-            pl.col("org_code").n_unique().alias("trusts"),
-            pl.col("rows_accepted").sum(),
-            pl.col("rows_quarantined").sum(),
-            (pl.col("status") == "unreadable").sum().alias("unreadable_files"),
-        )
-        .sort("extract")
+    counts = logs.group_by("extract").agg(
+        pl.col("period").n_unique().alias("months"),
+        pl.col("org_code").n_unique().alias("trusts"),
+        pl.col("rows_accepted").sum(),
+        pl.col("rows_quarantined").sum(),
+        (pl.col("status") == "unreadable").sum().alias("unreadable"),
     )
     by_year = duckdb.sql(
         load_sql(__file__, "rate_by_financial_year"),
         params={"path": str(lake.published_table("ics_indicators") / "*" / "*.parquet")},
     ).pl()
-    by_year = by_year.rename({"rate_percent": "rate_percent_all_demo_trusts"})
-    failed_checks = [
-        e.asset_check_key.to_user_string() for e in result.get_asset_check_evaluations() if not e.passed
-    ]
-    print("\n=== OHWB demo: absence pipeline ===")
-    print(f"run {result.run_id} finished in {seconds:.0f}s")
-    with pl.Config(tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True, tbl_width_chars=120):
-        print(counts)
-        print(by_year)
     status = pl.read_parquet(lake.published_table("data_completeness") / "*" / "*.parquet")
-    by_status = status.group_by("data_status").len("trust_months").sort("data_status")
+    by_status = status.group_by("data_status").len("n").sort("data_status")
+    print("=== Absence ===")
+    for r in counts.sort("extract").iter_rows(named=True):
+        print(
+            f"{r['extract']}: {r['months']} months x {r['trusts']} trusts, {r['rows_accepted']:,} rows "
+            f"accepted, {r['rows_quarantined']:,} quarantined, {r['unreadable']} unreadable files"
+        )
     print(
-        "trust-months by data_status (only 'complete' ones have figures; the others are published as null): "
-        + ", ".join(f"{s} {n:,}" for s, n in by_status.iter_rows())
+        "sickness absence rate, all demo trusts: "
+        + ", ".join(f"{fy} {rate:.2f}%" for fy, _, rate in by_year.iter_rows())
     )
-    print(f"checks that warned or failed: {', '.join(failed_checks) or 'none'}")
-    print(f"published Parquet ({', '.join(PUBLISHED)}):")
-    print(f"  {lake.published}/<table>/period=YYYY-MM/part-0.parquet")
-    print(f"manifest: {lake.manifest_path}")
-    print(f"quarantined rows: {lake.warehouse / 'quarantine'}")
-    print("explore: make ui   (Dagster UI at http://127.0.0.1:3000)")
+    print("trust-months by data_status: " + ", ".join(f"{s} {n:,}" for s, n in by_status.iter_rows()))
 
 
 def _print_survey(lake: Lake, result: dg.ExecuteInProcessResult) -> None:
@@ -219,38 +224,26 @@ def _print_survey(lake: Lake, result: dg.ExecuteInProcessResult) -> None:
             ),
         },
     ).pl()
-    failed_checks = [
-        e.asset_check_key.to_user_string() for e in result.get_asset_check_evaluations() if not e.passed
-    ]
-    print("\n=== OHWB demo: NHS Staff Survey ===")
+    latest = headline.filter(pl.col("year") == headline["year"].max())
+    print("=== NHS Staff Survey ===")
     print(
-        f"{logs['year'].n_unique()} survey years, {logs['org_code'].n_unique()} trusts: "
-        f"{int(logs['rows_accepted'].sum()):,} responses accepted, "
-        f"{int(logs['rows_quarantined'].sum()):,} quarantined"
+        f"{logs['year'].n_unique()} years, {logs['org_code'].n_unique()} trusts: "
+        f"{int(logs['rows_accepted'].sum()):,} responses accepted, {int(logs['rows_quarantined'].sum()):,} "
+        "quarantined"
     )
-    print("England, All staff groups: % in the indicator codes (pooled, staff-mix weighted) and the real")
-    print("national figure from data/reference/national_survey_distribution.csv (it has no q11c):")
-    with pl.Config(
-        tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True, tbl_width_chars=120, tbl_rows=20
-    ):
-        print(headline)
-    card = pl.read_parquet(lake.published_table("ics_wellbeing_scorecard") / "*" / "*.parquet")
-    latest = card.filter(pl.col("financial_year") == card["financial_year"].max()).sort("level", "area_code")
-    print(f"ics_wellbeing_scorecard {latest['financial_year'][0]} (absence % of FTE days; survey % pooled):")
-    with pl.Config(
-        tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True, tbl_width_chars=140, tbl_rows=50
-    ):
-        print(
-            latest.select(
-                pl.col("area_code").alias("area"),
-                pl.col("mental_health_absence_rate").alias("S10_rate"),
-                pl.col("work_stress_pct").alias("q11c_stress"),
-                pl.col("msk_absence_rate").alias("MSK_rate"),
-                pl.col("msk_from_work_pct").alias("q11b_msk"),
-                pl.col("turnover_12m").alias("turnover"),
-                pl.col("thinking_of_leaving_pct").alias("q26a_leaving"),
-            )
-        )
-    print(f"checks that warned or failed: {', '.join(failed_checks) or 'none'}")
-    print("published Parquet (survey_indicators, ics_wellbeing_scorecard):")
-    print(f"  {lake.published}/<table>/year=YYYY/part-0.parquet")
+    parts = []
+    for r in latest.iter_rows(named=True):
+        real = r["real_national_pct"]
+        national = f" (real national {real:.1f}%)" if real is not None else ""
+        parts.append(f"{r['question_id']} {r['england_pct']:.1f}%{national}")
+    print(f"England {latest['year'][0]}, pooled: " + "; ".join(parts))
+
+
+def _print_checks(results: dict[str, dg.ExecuteInProcessResult]) -> None:
+    failed = [
+        e.asset_check_key.to_user_string()
+        for result in results.values()
+        for e in result.get_asset_check_evaluations()
+        if not e.passed
+    ]
+    print(f"checks that warned or failed: {', '.join(failed) or 'none'}")

@@ -48,11 +48,16 @@ def pseudo_key_from_env() -> bytes:
     check_production_settings()
     key = os.environ.get("OHWB_PSEUDO_KEY")
     if not key:
-        log.warning(
-            "OHWB_PSEUDO_KEY is not set: using the fixed development key. Never do this with real data."
-        )
+        if not _warned_dev_key:
+            log.warning(
+                "OHWB_PSEUDO_KEY is not set: using the fixed development key. Never do this with real data."
+            )
+            _warned_dev_key.append(True)  # once per process: it repeats for every extract otherwise
         key = DEV_PSEUDO_KEY
     return key.encode("utf-8")
+
+
+_warned_dev_key: list[bool] = []
 
 
 class OhwbSettings(dg.ConfigurableResource):

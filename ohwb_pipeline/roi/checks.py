@@ -5,7 +5,7 @@ import polars as pl
 
 from ohwb_pipeline.core.metadata import markdown_preview
 
-ROI_LOW, ROI_HIGH = 0.1, 50.0
+ROI_LIMIT = 50.0
 
 
 def specs(asset: str) -> list[dg.AssetCheckSpec]:
@@ -19,8 +19,9 @@ def specs(asset: str) -> list[dg.AssetCheckSpec]:
         dg.AssetCheckSpec(
             "roi_in_plausible_range",
             asset=asset,
-            description=f"A detected effect (p < 0.05) whose central ROI is outside {ROI_LOW} to {ROI_HIGH} "
-            "is flagged for review; an inconclusive one is noise, and its verdict says so",
+            description=f"A detected effect (p < 0.05) whose central ROI is beyond +-{ROI_LIMIT:g}:1 is "
+            "flagged for review (most likely a cost or register error); an inconclusive one is noise, and "
+            "its verdict says so",
         ),
         dg.AssetCheckSpec(
             "methods_agree",
@@ -32,7 +33,9 @@ def specs(asset: str) -> list[dg.AssetCheckSpec]:
 
 
 def windows_complete(roi: pl.DataFrame) -> dg.AssetCheckResult:
-    incomplete = roi.filter(pl.col("status") == "incomplete").select(
+    # Synthetic control is also incomplete without donors; this check is about missing months of data.
+    with_data = roi.filter(pl.col("method") != "synthetic_control")
+    incomplete = with_data.filter(pl.col("status") == "incomplete").select(
         "intervention_id", "financial_year", "method", "months_evaluated"
     )
     return dg.AssetCheckResult(
@@ -47,7 +50,7 @@ def windows_complete(roi: pl.DataFrame) -> dg.AssetCheckResult:
 def plausible_range(roi: pl.DataFrame) -> dg.AssetCheckResult:
     ratio = pl.col("roi_ratio_central")
     detected = pl.col("verdict").is_in(["saving_detected", "harm_detected"])
-    flagged = roi.filter(detected & ratio.is_not_null() & ((ratio < ROI_LOW) | (ratio > ROI_HIGH))).select(
+    flagged = roi.filter(detected & ratio.is_not_null() & (ratio.abs() > ROI_LIMIT)).select(
         "intervention_id", "financial_year", "method", "roi_ratio_central", "verdict", "p_value"
     )
     return dg.AssetCheckResult(

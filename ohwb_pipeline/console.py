@@ -1,0 +1,85 @@
+"""What `ohwb demo` prints: one line per stage, a progress bar while a Dagster run works, and the
+run logs only when asked (`OHWB_LOG_LEVEL=INFO` or `DEBUG`; default WARNING, so warnings still show)."""
+
+import os
+import sys
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+
+import dagster as dg
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+BAR = 24
+
+
+def log_level() -> str:
+    level = os.environ.get("OHWB_LOG_LEVEL", "WARNING").upper()
+    if level not in LOG_LEVELS:
+        raise ValueError(f"OHWB_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}")
+    return level
+
+
+@contextmanager
+def stage(number: int, total: int, label: str):
+    """`[2/5] label ... ok (41 s)`; the body may set `progress.note` to say more on the line."""
+    began = time.perf_counter()
+    line = f"[{number}/{total}] {label}"
+    progress = Progress(line)
+    try:
+        yield progress
+    except BaseException:
+        progress.stop()
+        prefix = "\r" if sys.stdout.isatty() else ""
+        print(f"{prefix}{line} ... FAILED after {time.perf_counter() - began:.0f} s", flush=True)
+        raise
+    progress.stop()
+    note = f": {progress.note}" if progress.note else ""
+    done = f"{line} ... ok in {time.perf_counter() - began:.0f} s{note}"
+    print(f"\r{done.ljust(progress.width)}" if sys.stdout.isatty() else done, flush=True)
+
+
+class Progress:
+    def __init__(self, line: str) -> None:
+        self.line = line
+        self.note = ""
+        self.width = len(line) + BAR + 20
+        self._thread: threading.Thread | None = None
+        self._done = threading.Event()
+        if sys.stdout.isatty():
+            print(f"{line} ...", end="", flush=True)
+
+    def follow(self, instance: dg.DagsterInstance, run_id: str, steps: int) -> None:
+        """Redraw a bar from the run's finished steps (only on a terminal, and only with quiet logs)."""
+        if not sys.stdout.isatty() or log_level() in ("DEBUG", "INFO"):
+            return
+
+        def draw() -> None:
+            while not self._done.wait(0.5):
+                done = len(instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_SUCCESS))
+                filled = min(BAR, round(BAR * done / max(steps, 1)))
+                print(
+                    f"\r{self.line} [{'#' * filled}{'.' * (BAR - filled)}] {done}/{steps} steps",
+                    end="",
+                    flush=True,
+                )
+
+        self._thread = threading.Thread(target=draw, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+
+
+def run_job(
+    job: dg.JobDefinition, instance: dg.DagsterInstance, progress: Progress, tags: dict
+) -> dg.ExecuteInProcessResult:
+    run_id = str(uuid.uuid4())
+    progress.follow(instance, run_id, steps=len(job.nodes))
+    quiet = {"loggers": {"console": {"config": {"log_level": log_level()}}}}
+    return job.execute_in_process(
+        instance=instance, tags=tags, raise_on_error=False, run_config=quiet, run_id=run_id
+    )

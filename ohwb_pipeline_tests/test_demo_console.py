@@ -1,0 +1,22 @@
+"""`make run`'s console: one line per stage, then a summary that fits a screen (issue 14, point 7)."""
+
+import re
+
+from ohwb_pipeline.cli import main as ohwb
+
+MAX_LINES = 60
+
+
+def test_the_demo_prints_a_stage_line_each_and_a_short_summary(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("OHWB_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.delenv("OHWB_LOG_LEVEL", raising=False)
+    assert ohwb(["demo", "--from", "2024-09", "--to", "2024-11", "--size-factor", "0.02"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) <= MAX_LINES, "\n".join(out)
+    stages = [line for line in out if re.match(r"\[\d/5\] .* \.\.\. ok in \d+ s", line)]
+    assert len(stages) == 5, out
+    assert not [line for line in out if " INFO " in line or "BetaWarning" in line], "run logs stay quiet"
+    assert any(line.startswith("checks that warned or failed:") for line in out)
+    report = next(line for line in out if "monthly report" in line).split()[-1]
+    assert report.endswith("ohwb_report_2024-11.html") and (tmp_path / "published/report").exists()
