@@ -117,3 +117,15 @@ def test_definitions_load_without_warnings():
         check=True,
     )
     assert "Warning" not in done.stderr, done.stderr
+
+
+def test_every_asset_is_owned_by_its_domains_team_and_automation_explains_itself():
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.owners == [f"team:ohwb-{node.group_name}"], key
+    repo = defs.get_repository_def()
+    for item in [*repo.schedule_defs, *repo.sensor_defs]:
+        assert item.description, item.name
+        off = item.default_status.value == "STOPPED"
+        assert ("Off until turned on" in item.description) == off, item.name

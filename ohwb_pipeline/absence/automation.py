@@ -17,5 +17,11 @@ absence_monthly = dg.define_asset_job(
 
 # On the 15th, trusts have submitted the previous month: run it.
 absence_monthly_schedule = dg.build_schedule_from_partitioned_job(
-    absence_monthly, day_of_month=15, hour_of_day=6, name="absence_monthly_schedule"
+    absence_monthly,
+    day_of_month=15,
+    hour_of_day=6,
+    name="absence_monthly_schedule",
+    description="On the 15th of each month at 06:00 UTC, runs absence_monthly for the previous month "
+    "(trusts have submitted by then). Off until turned on in the UI (Automation), so a demo or a test "
+    "never starts runs on its own; a deployment turns it on once.",
 )

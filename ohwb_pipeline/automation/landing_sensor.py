@@ -86,6 +86,10 @@ def landing_changes(
     jobs=[absence_monthly, survey_yearly],
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Every 60 s, looks at landing/absence/, landing/staff_in_post/ (runs absence_monthly) and "
+    "landing/survey/ (runs survey_yearly) and starts one run per partition whose files changed (new, "
+    "changed, deleted, or back to an earlier state), each change once. Off until turned on in the UI "
+    "(Automation).",
 )
 def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     """Requests one run per (job, partition) whose landing folders changed in any way: a new, changed or

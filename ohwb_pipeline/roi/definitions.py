@@ -15,6 +15,8 @@ roi_refresh_schedule = dg.ScheduleDefinition(
     job=roi_refresh,
     cron_schedule="0 7 16 * *",
     default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="On the 16th of each month at 07:00 UTC (the day after absence_monthly), runs roi_refresh: "
+    "every intervention and year from the newest facts. Off until turned on in the UI (Automation).",
 )
 
 

@@ -21,6 +21,8 @@ survey_yearly = dg.define_asset_job(
     job=survey_yearly,
     name="survey_yearly_schedule",
     default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="On 1 March at 06:00 UTC, runs survey_yearly for the survey fielded the autumn before. Off "
+    "until turned on in the UI (Automation).",
 )
 def survey_yearly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     """On 1 March, the survey fielded last autumn has been delivered: materialise that year."""
