@@ -23,7 +23,7 @@ from ohwb_pipeline.core.publishing import (
     published_metadata,
 )
 from ohwb_pipeline.core.resources import OhwbSettings
-from ohwb_pipeline.reference.assets import absence_reasons, icbs, organisations
+from ohwb_pipeline.reference.assets import absence_reasons, icbs, organisations, source_version
 from ohwb_pipeline.reference.load import (
     ReferenceDataError,
     read_reference,
@@ -52,13 +52,14 @@ def unit_costs(settings: OhwbSettings) -> dg.MaterializeResult:
         )
     write_reference(frame, Lake(settings.root).reference_table("unit_costs"))
     return dg.MaterializeResult(
+        data_version=source_version(source),
         metadata={
             "dagster/row_count": frame.height,
             "dagster/column_schema": column_schema(UNIT_COSTS.model),
             "unit_cost_version": unit_cost_version(source.read_bytes()),
             "source": str(source),
             "costs": markdown_preview(frame.drop("source_note")),
-        }
+        },
     )
 
 
