@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 # Telemetry off: the pipeline makes no network calls at run time. Pools at 1: two runs never write the
-# same domain's tables at once (README "Concurrency").
+# same domain's tables at once (docs/operations.md, "Concurrency").
 # The instance's storage is created here, once, before any Dagster process starts: two processes
 # creating it at the same moment raced ("table jobs already exists").
 dagster-home: $(STAMP)

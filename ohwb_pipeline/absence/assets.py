@@ -22,7 +22,7 @@ from ohwb_pipeline.reference.load import read_reference
 
 GROUP = "absence"
 # Every absence step that writes shares one concurrency pool, limited to 1 in dagster.yaml, so two runs
-# of the same months never write at once (README "Concurrency").
+# of the same months never write at once (docs/operations.md, "Concurrency").
 POOL = "ohwb_absence"
 FACTS_SLICE_MONTHS = 12
 

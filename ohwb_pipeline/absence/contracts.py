@@ -4,8 +4,8 @@ contract bumps its version, which the manifest records.
 Each contract is checked inside the publication step before any partition is swapped in (a blocking
 check): a table that breaks its contract, or would publish an empty month, is not published.
 
-Withheld trust-months (README "Completeness"): every org row carries `data_status`; a row whose status
-is not `complete` has null figures, never 0.
+Withheld trust-months (docs/operations.md, "Completeness gate"): every org row carries `data_status`;
+a row whose status is not `complete` has null figures, never 0.
 """
 
 import datetime as dt

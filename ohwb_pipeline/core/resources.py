@@ -104,7 +104,7 @@ class OhwbSettings(dg.ConfigurableResource):
 
     @property
     def spc_targets_path(self) -> Path:
-        """Optional targets for SPC assurance (README "SPC"); without the file, no assurance is given."""
+        """Optional SPC assurance targets (README "Configuration"); without the file, no assurance."""
         return self.config_dir / "spc_targets.csv"
 
     @property

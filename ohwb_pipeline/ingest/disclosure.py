@@ -1,4 +1,4 @@
-"""What of a rejected value may be written down (README "Identifiers").
+"""What of a rejected value may be written down (docs/data-contracts.md, "Identifiers never reach disk").
 
 A quarantined row keeps enough for a data engineer to fix the file, and nothing that could be an
 employee or respondent identifier, whatever the column labels say (a swapped header puts ids under

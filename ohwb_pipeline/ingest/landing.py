@@ -1,4 +1,4 @@
-"""Every entry of a landing period folder, judged before anything is opened (README "Landing contract").
+"""Every entry of a landing period folder, judged before anything is opened (docs/data-contracts.md).
 
 An entry is read only when it is a regular file named `<ODS code>.csv` (upper-case code, lower-case
 extension). Anything else is listed with a reason, so the ingest log accounts for every entry:

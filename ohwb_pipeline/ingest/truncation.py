@@ -1,6 +1,6 @@
 """The truncation guard: a landed file that looks cut short is held as suspect, and its rows are not used.
 
-Two rules (README "Truncation guard"):
+Two rules (docs/operations.md, "Truncation guard"):
 - **Cut mid-row**: the file does not end with a line break. Every writer we know of (Excel, ESR exports,
   pandas, polars, DuckDB, Python's csv) ends its last row with one; a copy or upload that stopped early
   does not. This is the rule that catches a cut inside `end_date`, which would otherwise turn a

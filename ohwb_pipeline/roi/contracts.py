@@ -30,7 +30,9 @@ class InterventionRoi(pa.DataFrameModel):
     home_icb: str = column("the ICB the intervention belongs to (its own, or its trust's)")
     name: str = column("the intervention's name in the register")
     category: str = column("msk, mental_health, menopause, culture or other")
-    method: str = column("before_after or difference_in_differences (README 'ROI')", isin=METHODS)
+    method: str = column(
+        "before_after, difference_in_differences or synthetic_control (docs/roi.md)", isin=METHODS
+    )
     status: str = column(
         "ok, or incomplete when a treated or comparator trust lacks facts for a month of either window",
         isin=["ok", "incomplete"],
