@@ -16,18 +16,20 @@ def special_cause_spec(asset: str = "absence_benchmark") -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(
         SPECIAL_CAUSE,
         asset=asset,
-        description="Warns when a trust's sickness absence rate shows special-cause variation of concern "
-        "in the run's months (Making Data Count rules over the trust's full history: a point outside "
-        "the process limits, a run of 7 rising, 2 of 3 close to a limit, 7 on one side of the mean). "
-        "Names the trusts and rules; improvements are listed but do not warn.",
+        description="Warns when a trust's sickness absence rate in the newest month the run published "
+        "shows special-cause variation of concern (Making Data Count rules over the trust's full history: "
+        "a point outside the process limits, a run of 7 rising, 2 of 3 close to a limit, 7 on one side of "
+        "the mean). Names the trusts and rules; improvements are listed but do not warn. Earlier months "
+        "of a range run are history: their flags are in spc_indicators and the report.",
     )
 
 
 def special_causes(spc_rows: pl.DataFrame, periods: list[str]) -> dg.AssetCheckResult:
-    """`spc_rows`: the published `spc_indicators` rows (with `period`)."""
+    """`spc_rows`: the published `spc_indicators` rows (with `period`); judges the newest of `periods`."""
+    newest = max(periods)
     special = spc_rows.filter(
         (pl.col("level") == "trust"),
-        pl.col("period").is_in(periods),
+        pl.col("period") == newest,
         pl.col("point_type") != "common_cause",
     ).sort("period", "area_code")
     concern = special.filter(pl.col("point_type") == "special_cause_concern")
@@ -38,6 +40,7 @@ def special_causes(spc_rows: pl.DataFrame, periods: list[str]) -> dg.AssetCheckR
         passed=concern.is_empty(),
         severity=dg.AssetCheckSeverity.WARN,
         metadata={
+            "month": newest,
             "trust_months_of_concern": concern.height,
             "trust_months_of_improvement": special.height - concern.height,
             "trusts_of_concern": concern["area_code"].n_unique(),

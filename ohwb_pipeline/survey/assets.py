@@ -105,7 +105,7 @@ def survey_indicators(context: dg.AssetExecutionContext, settings: OhwbSettings)
     }
     update = TableUpdate("survey_indicators", CONTRACTS["survey_indicators"], frame, years)
     yield from publish_table(context, Lake(settings.root), update, extra)
-    current = frame.select("year", "level", "area_code", "staff_group", "question_id", "pct")
+    current = frame.select("year", "level", "area_code", "staff_group", "question_id", "n_valid", "pct")
     yield checks.year_on_year(current, pl.concat([previous_year(settings, years), current]))
 
 

@@ -10,6 +10,10 @@ NO_RECOVERABLE_CELLS = "no_recoverable_cells"
 RESPONSES_RECONCILE = "responses_reconcile"
 YEAR_ON_YEAR = "year_on_year_shift"
 SHIFT_LIMIT = 15.0
+# A shift must also be beyond chance for the cell's size: |shift| > NOISE_Z x its standard error (two
+# independent proportions). 4.42 is p < 0.00001 two-sided: about 10,000 cells are compared a year (the
+# demo's 39 trusts), so at p < 0.001 chance alone warned on 13 cells of the demo's three years.
+NOISE_Z = 4.42
 
 
 class CountsDoNotReconcile(Exception):
@@ -37,7 +41,9 @@ def specs(asset: str) -> list[dg.AssetCheckSpec]:
         dg.AssetCheckSpec(
             YEAR_ON_YEAR,
             asset=asset,
-            description=f"A published pct moving more than {SHIFT_LIMIT:g} points on the previous year warns",
+            description=f"A published pct moving more than {SHIFT_LIMIT:g} points on the previous year "
+            f"warns, when the move is also beyond chance for the cell's size ({NOISE_Z:g} standard "
+            "errors): a 20-respondent group moves 15 points by chance alone",
         ),
     ]
 
@@ -102,13 +108,18 @@ def responses_reconcile(published_totals: pl.DataFrame, answered: pl.DataFrame) 
 
 
 def year_on_year(current: pl.DataFrame, previous: pl.DataFrame) -> dg.AssetCheckResult:
-    """`current` and `previous`: year, level, area_code, staff_group, question_id, pct. Warns only."""
+    """`current` and `previous`: year, level, area_code, staff_group, question_id, n_valid, pct. Warns
+    only."""
     keys = ["level", "area_code", "staff_group", "question_id"]
     last = previous.with_columns((pl.col("year").cast(pl.Int64) + 1).cast(pl.Utf8).alias("year"))
+    p1, p0 = pl.col("pct") / 100, pl.col("pct_last_year") / 100
+    standard_error = (
+        100 * (p1 * (1 - p1) / pl.col("n_valid") + p0 * (1 - p0) / pl.col("n_valid_last_year")).sqrt()
+    )
     moved = (
         current.join(last, on=["year", *keys], suffix="_last_year")
-        .with_columns((pl.col("pct") - pl.col("pct_last_year")).alias("shift"))
-        .filter(pl.col("shift").abs() > SHIFT_LIMIT)
+        .with_columns((pl.col("pct") - pl.col("pct_last_year")).alias("shift"), standard_error.alias("se"))
+        .filter(pl.col("shift").abs() > SHIFT_LIMIT, pl.col("shift").abs() > NOISE_Z * pl.col("se"))
         .sort(pl.col("shift").abs(), descending=True)
     )
     all_groups = moved.filter(pl.col("staff_group") == ALL_GROUPS)

@@ -84,9 +84,14 @@ def previous_year(settings: OhwbSettings, years: list[str]) -> pl.DataFrame:
     table = Lake(settings.root).published_table("survey_indicators")
     before = str(int(years[0]) - 1)
     path = partition_file(table, before, "year")
-    columns = ["level", "area_code", "staff_group", "question_id", "pct"]
+    columns = ["level", "area_code", "staff_group", "question_id", "n_valid", "pct"]
     if not path.exists():
         return pl.DataFrame(
-            schema={"year": pl.Utf8, **dict.fromkeys(columns[:-1], pl.Utf8), "pct": pl.Float64}
+            schema={
+                "year": pl.Utf8,
+                **dict.fromkeys(columns[:-2], pl.Utf8),
+                "n_valid": pl.Int64,
+                "pct": pl.Float64,
+            }
         )
     return pl.read_parquet(path).select(pl.lit(before).alias("year"), *columns)

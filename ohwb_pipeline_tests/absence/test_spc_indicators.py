@@ -87,6 +87,8 @@ def test_the_check_names_trusts_and_rules_and_only_concerns_warn():
     assert improvement.passed, "an improvement is listed, not warned about"
     assert improvement.metadata["trust_months_of_improvement"].value == 1
     assert special_causes(compute(jumped, none), [MONTHS[0]]).passed, "only the run's months are judged"
+    assert special_causes(compute(jumped, none), MONTHS[-3:]).passed is False, "the newest month of a range"
+    assert special_causes(compute(jumped, none), [*MONTHS[:-1]]).passed, "history is not news"
 
 
 def test_the_published_table_covers_every_series_of_the_pipeline(small_pipeline):

@@ -131,12 +131,12 @@ def test_a_rerun_publishes_byte_identical_files(tmp_path):
         assert (tmp_path / "published" / table / "year=2024" / "part-0.parquet").read_bytes() == content
 
 
-def test_two_years_in_one_run_and_a_shift_over_15_points_warns(tmp_path):
+def test_two_years_in_one_run_and_a_shift_over_15_points_beyond_chance_warns(tmp_path):
     from ohwb_pipeline.core.resources import OhwbSettings
     from ohwb_pipeline.definitions import defs
 
-    land_survey(tmp_path, 2023, "RJ1", {NURSES: {"q11c": yes_no(5, 20)}})  # 25%
-    land_survey(tmp_path, 2024, "RJ1", {NURSES: {"q11c": yes_no(8, 20)}})  # 40%: +15 exactly, not over
+    land_survey(tmp_path, 2023, "RJ1", {NURSES: {"q11c": yes_no(75, 300)}})  # 25%
+    land_survey(tmp_path, 2024, "RJ1", {NURSES: {"q11c": yes_no(120, 300)}})  # 40%: +15 exactly, not over
     land_survey(tmp_path, 2024, "RJZ", {NURSES: {"q11c": yes_no(4, 20)}})  # first year for RJZ
     job = defs.resolve_job_def("survey_yearly")
     tags = {
@@ -148,7 +148,7 @@ def test_two_years_in_one_run_and_a_shift_over_15_points_warns(tmp_path):
     assert checks_by_name(result)[("survey_indicators", "year_on_year_shift")]
     assert set(published(tmp_path)["year"]) == {"2023", "2024"}
 
-    land_survey(tmp_path, 2024, "RJ1", {NURSES: {"q11c": yes_no(9, 20)}})  # 45%: +20 on 2023
+    land_survey(tmp_path, 2024, "RJ1", {NURSES: {"q11c": yes_no(135, 300)}})  # 45%: +20 on 2023, 5.3 SE
     rerun = run_survey_year(tmp_path, 2024)
     assert rerun.success  # a warning never blocks
     [evaluation] = [e for e in rerun.get_asset_check_evaluations() if e.check_name == "year_on_year_shift"]
@@ -156,3 +156,25 @@ def test_two_years_in_one_run_and_a_shift_over_15_points_warns(tmp_path):
     assert evaluation.severity == dg.AssetCheckSeverity.WARN
     # RJ1's org and nurses cells moved; the ICB, region and England cells now pool RJZ too.
     assert evaluation.metadata["cells_moved_over_limit"].value >= 2
+
+
+def test_a_big_shift_in_a_small_group_is_chance_and_does_not_warn():
+    import polars as pl
+
+    from ohwb_pipeline.survey.checks import year_on_year
+
+    def cell(year: str, n: int, pct: float) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                "year": [year],
+                "level": ["org"],
+                "area_code": ["RJ1"],
+                "staff_group": [NURSES],
+                "question_id": ["q11c"],
+                "n_valid": [n],
+                "pct": [pct],
+            }
+        )
+
+    assert year_on_year(cell("2024", 20, 45.0), cell("2023", 20, 25.0)).passed, "+20 points on 20 answers"
+    assert not year_on_year(cell("2024", 400, 45.0), cell("2023", 400, 25.0)).passed, "+20 on 400 answers"
