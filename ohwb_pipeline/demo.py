@@ -73,9 +73,7 @@ def run(args: argparse.Namespace) -> None:
     results = {}
     plan = [
         ("absence", "absence_monthly", f"{args.first}-01", f"{args.last}-01", f"{_months(args)} months"),
-        ("survey", "survey_yearly", f"{years[0]}-01-01", f"{years[-1]}-01-01", f"{len(years)} years")
-        if years
-        else None,
+        ("survey", "survey_yearly", str(years[0]), str(years[-1]), f"{len(years)} years") if years else None,
         ("roi", "roi_refresh", None, None, "every intervention and year"),
         ("report", "report_monthly", f"{args.last}-01", f"{args.last}-01", args.last),
     ]

@@ -76,7 +76,7 @@ def test_the_2021_survey_year_needs_no_monthly_partition_before_april_2021():
         mapped = graph.get_partition_mapping(
             child_key, parent_key
         ).get_upstream_mapped_partitions_result_for_partitions(
-            years.subset_with_partition_keys(["2021-01-01"]), years, graph.get(parent_key).partitions_def
+            years.subset_with_partition_keys(["2021"]), years, graph.get(parent_key).partitions_def
         )
         assert mapped.required_but_nonexistent_subset.get_partition_keys() == []
         assert min(mapped.partitions_subset.get_partition_keys()) == "2021-04-01"
@@ -124,6 +124,10 @@ def test_every_asset_is_owned_by_its_domains_team_and_automation_explains_itself
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         assert node.owners == [f"team:ohwb-{node.group_name}"], key
+        if node.partitions_def is not None:
+            assert "Partitions: " in (node.description or ""), (
+                f"{key} does not explain its missing partitions"
+            )
     repo = defs.get_repository_def()
     for item in [*repo.schedule_defs, *repo.sensor_defs]:
         assert item.description, item.name

@@ -22,14 +22,14 @@ class Watched:
     folder: re.Pattern
     job_name: str
     partitions: dg.PartitionsDefinition
-    key_suffix: str  # folder name + suffix = partition key: 2024-02 -> 2024-02-01, 2024 -> 2024-01-01
+    key_suffix: str  # folder name + suffix = partition key: 2024-02 -> 2024-02-01, 2024 -> 2024
 
 
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 WATCHED = [
     Watched("absence", _MONTH, absence_monthly.name, monthly_partitions, "-01"),
     Watched("staff_in_post", _MONTH, absence_monthly.name, monthly_partitions, "-01"),
-    Watched("survey", re.compile(r"^\d{4}$"), survey_yearly.name, yearly_survey_partitions, "-01-01"),
+    Watched("survey", re.compile(r"^\d{4}$"), survey_yearly.name, yearly_survey_partitions, ""),
 ]
 
 

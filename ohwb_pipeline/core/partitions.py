@@ -5,8 +5,9 @@ import dagster as dg
 ABSENCE_START = "2021-04-01"
 
 monthly_partitions = dg.MonthlyPartitionsDefinition(start_date=ABSENCE_START, end_offset=0)
+# Keys read as years ("2024"): the survey year, fielded in its autumn.
 yearly_survey_partitions = dg.TimeWindowPartitionsDefinition(
-    start="2021-01-01", cron_schedule="0 0 1 1 *", fmt="%Y-%m-%d", end_offset=0
+    start="2021", cron_schedule="0 0 1 1 *", fmt="%Y", end_offset=0
 )
 
 single_run = dg.BackfillPolicy.single_run()

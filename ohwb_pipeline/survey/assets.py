@@ -1,6 +1,6 @@
 """Yearly NHS Staff Survey assets: validated responses, suppressed indicators, and the ICS scorecard.
 
-Partitions are survey years (`2023-01-01` is the survey fielded in autumn 2023). Every asset reads
+Partitions are survey years (`2023` is the survey fielded in autumn 2023). Every asset reads
 `context.partition_time_window`, so a backfill of several years is one run.
 """
 

@@ -27,4 +27,4 @@ survey_yearly = dg.define_asset_job(
 def survey_yearly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     """On 1 March, the survey fielded last autumn has been delivered: materialise that year."""
     year = context.scheduled_execution_time.year - 1
-    return dg.RunRequest(run_key=f"survey-{year}", partition_key=f"{year}-01-01")
+    return dg.RunRequest(run_key=f"survey-{year}", partition_key=str(year))

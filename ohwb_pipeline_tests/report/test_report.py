@@ -39,7 +39,7 @@ def reported(tmp_path_factory):
     (root / "config").mkdir(exist_ok=True)
     (root / "config/spc_targets.csv").write_text("indicator,area_code,target\nsickness_absence_rate,,4.3\n")
     _run(root, "absence_monthly", tags=range_tags(FIRST, LAST))
-    _run(root, "survey_yearly", partition_key="2023-01-01")
+    _run(root, "survey_yearly", partition_key="2023")
     _run(root, "roi_refresh")
     result = _run(root, "report_monthly", partition_key=f"{LAST}-01")
     return root, result, report_path(Lake(root), LAST).read_text(encoding="utf-8")

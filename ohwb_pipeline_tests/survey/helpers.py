@@ -48,7 +48,7 @@ def run_survey_year(root: Path, year: int) -> dg.ExecuteInProcessResult:
 
     job = defs.resolve_job_def("survey_yearly")
     return job.execute_in_process(
-        partition_key=f"{year}-01-01",
+        partition_key=str(year),
         resources={"settings": OhwbSettings(data_dir=str(root))},
         raise_on_error=False,
     )

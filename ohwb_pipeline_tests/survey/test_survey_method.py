@@ -140,8 +140,8 @@ def test_two_years_in_one_run_and_a_shift_over_15_points_beyond_chance_warns(tmp
     land_survey(tmp_path, 2024, "RJZ", {NURSES: {"q11c": yes_no(4, 20)}})  # first year for RJZ
     job = defs.resolve_job_def("survey_yearly")
     tags = {
-        "dagster/asset_partition_range_start": "2023-01-01",
-        "dagster/asset_partition_range_end": "2024-01-01",
+        "dagster/asset_partition_range_start": "2023",
+        "dagster/asset_partition_range_end": "2024",
     }
     result = job.execute_in_process(resources={"settings": OhwbSettings(data_dir=str(tmp_path))}, tags=tags)
     assert result.success

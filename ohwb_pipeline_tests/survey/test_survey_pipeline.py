@@ -25,7 +25,7 @@ def survey_2024(tmp_path_factory):
     assert run_absence_job(root, partition_key="2024-10-01").success
     result = dg.materialize(
         [*reference_assets, *survey_assets],
-        partition_key="2024-01-01",
+        partition_key="2024",
         resources={"settings": OhwbSettings(data_dir=str(root))},
     )
     assert result.success
@@ -128,15 +128,13 @@ def test_the_landing_sensor_starts_a_survey_year_run(monkeypatch, tmp_path):
     sensor = defs.get_sensor_def("landing_sensor")
     result = sensor.evaluate_tick(dg.build_sensor_context(definitions=defs))
     by_job = {(r.job_name, r.partition_key) for r in result.run_requests}
-    assert by_job == {("absence_monthly", "2024-10-01"), ("survey_yearly", "2024-01-01")}
+    assert by_job == {("absence_monthly", "2024-10-01"), ("survey_yearly", "2024")}
     again = sensor.evaluate_tick(dg.build_sensor_context(cursor=result.cursor, definitions=defs))
     assert again.run_requests == []
     path = tmp_path / "landing/survey/2024/RJ1.csv"
     path.write_text(path.read_text() + path.read_text().splitlines()[1] + "\n")
     resubmitted = sensor.evaluate_tick(dg.build_sensor_context(cursor=result.cursor, definitions=defs))
-    assert [(r.job_name, r.partition_key) for r in resubmitted.run_requests] == [
-        ("survey_yearly", "2024-01-01")
-    ]
+    assert [(r.job_name, r.partition_key) for r in resubmitted.run_requests] == [("survey_yearly", "2024")]
 
 
 def test_a_survey_year_with_no_partition_yet_waits_for_it(monkeypatch, tmp_path):
@@ -156,4 +154,4 @@ def test_the_march_schedule_runs_the_survey_fielded_the_autumn_before():
         scheduled_execution_time=dt.datetime(2025, 3, 1, 6, 0), repository_def=defs.get_repository_def()
     )
     [request] = schedule.evaluate_tick(context).run_requests
-    assert request.partition_key == "2024-01-01"
+    assert request.partition_key == "2024"
