@@ -37,8 +37,10 @@ run: $(STAMP) dagster-home
 test: $(STAMP) dagster-home
 	$(BIN)/pytest
 
+# Quiet start-up (warnings only); OHWB_LOG_LEVEL=info make ui brings Dagster's own logs back.
 ui: $(STAMP) dagster-home
-	$(BIN)/dagster dev -w workspace.yaml
+	@echo "Dagster UI: http://127.0.0.1:3000 (starting; Ctrl-C stops it)"
+	@$(BIN)/dagster dev -w workspace.yaml --log-level $$(echo $${OHWB_LOG_LEVEL:-warning} | tr A-Z a-z)
 
 bench: $(STAMP) dagster-home
 	$(BIN)/python -m benchmarks.run
