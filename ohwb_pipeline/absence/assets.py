@@ -12,6 +12,7 @@ import polars as pl
 from ohwb_pipeline.absence.schemas import EPISODES, STAFF_IN_POST, schema_with_reference
 from ohwb_pipeline.core import duck
 from ohwb_pipeline.core.lake import Lake, table_glob, write_periods
+from ohwb_pipeline.core.metadata import month_partition, partition_observations, row_count_metadata
 from ohwb_pipeline.core.partitions import monthly_partitions, months_in_window, single_run
 from ohwb_pipeline.core.resources import OhwbSettings
 from ohwb_pipeline.ingest import checks as ingest_checks
@@ -75,7 +76,7 @@ def staff_in_post(context: dg.AssetExecutionContext, settings: OhwbSettings):
 
 def _facts(
     context: dg.AssetExecutionContext, settings: OhwbSettings, name: str, params: dict
-) -> dg.MaterializeResult:
+) -> Iterator[dg.MaterializeResult | dg.AssetObservation]:
     lake = Lake(settings.root)
     periods = months_in_window(context.partition_time_window)
     con = duck.connect(settings)
@@ -88,14 +89,9 @@ def _facts(
         [con.sql(sql, params={**params, "first": part[0], "last": part[-1]}).pl() for part in slices]
     )
     rows = write_periods(frame, lake.warehouse_table(name), periods)
-    context.log.info(f"{name}: {sum(rows.values()):,} rows over {len(periods)} months")
-    return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": sum(rows.values()),
-            "months": len(periods),
-            "path": str(lake.warehouse_table(name)),
-        }
-    )
+    context.log.info(f"{name}: {sum(rows.values()):,} rows in {len(periods)} month(s)")
+    yield dg.MaterializeResult(metadata={**row_count_metadata(rows), "path": str(lake.warehouse_table(name))})
+    yield from partition_observations(name, rows, month_partition)
 
 
 @dg.asset(
@@ -106,9 +102,9 @@ def _facts(
     deps=[absence_episodes],
     kinds={"duckdb", "parquet"},
 )
-def absence_facts(context: dg.AssetExecutionContext, settings: OhwbSettings) -> dg.MaterializeResult:
+def absence_facts(context: dg.AssetExecutionContext, settings: OhwbSettings):
     """FTE days lost (all and long-term) and episodes per org x staff group x reason x month."""
-    return _facts(
+    yield from _facts(
         context,
         settings,
         "absence_facts",
@@ -124,9 +120,9 @@ def absence_facts(context: dg.AssetExecutionContext, settings: OhwbSettings) -> 
     deps=[staff_in_post],
     kinds={"duckdb", "parquet"},
 )
-def workforce_facts(context: dg.AssetExecutionContext, settings: OhwbSettings) -> dg.MaterializeResult:
+def workforce_facts(context: dg.AssetExecutionContext, settings: OhwbSettings):
     """FTE days available, FTE, headcount and leavers per org x staff group x month."""
-    return _facts(
+    yield from _facts(
         context,
         settings,
         "workforce_facts",

@@ -28,6 +28,7 @@ from ohwb_pipeline.core.publishing import (
     check_contracts,
     commit,
     contract_spec,
+    observations,
     published_metadata,
     recover,
 )
@@ -83,6 +84,7 @@ def absence_publication(context: dg.AssetExecutionContext, settings: OhwbSetting
     )
     for update in updates:
         yield dg.MaterializeResult(asset_key=update.table, metadata=_metadata(lake, update, result))
+        yield from observations(update, result)
     # Check results after the materialisations, so each one points at this run's (see check_contracts).
     yield from passed
     yield checks.special_causes(updates[-1].frame, periods)

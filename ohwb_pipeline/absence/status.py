@@ -14,7 +14,12 @@ import polars as pl
 from ohwb_pipeline.absence.assets import GROUP, POOL, absence_episodes, staff_in_post, workforce_facts
 from ohwb_pipeline.core import duck
 from ohwb_pipeline.core.lake import Lake, table_glob, write_periods
-from ohwb_pipeline.core.metadata import markdown_preview
+from ohwb_pipeline.core.metadata import (
+    markdown_preview,
+    month_partition,
+    partition_observations,
+    row_count_metadata,
+)
 from ohwb_pipeline.core.partitions import monthly_partitions, months_in_window, single_run
 from ohwb_pipeline.core.resources import OhwbSettings
 from ohwb_pipeline.reference.assets import expected_submitters, icbs, organisations
@@ -82,13 +87,13 @@ def org_month_status(context: dg.AssetExecutionContext, settings: OhwbSettings):
     counts = frame.group_by("data_status").len("trust_months").sort("data_status")
     yield dg.MaterializeResult(
         metadata={
-            "dagster/row_count": sum(rows.values()),
-            "months": len(periods),
+            **row_count_metadata(rows),
             "by_status": markdown_preview(counts),
             "expected_submitters": str(settings.expected_submitters_path),
             "path": str(lake.warehouse_table("org_month_status")),
         }
     )
+    yield from partition_observations("org_month_status", rows, month_partition)
     # After the materialisation, so the result points at this run's (a blocking ERROR still stops the
     # publication step that follows).
     yield completeness(frame, england, settings.coverage_floor)

@@ -46,7 +46,13 @@ from ohwb_pipeline.core.lake import (
     partition_dir,
     retire,
 )
-from ohwb_pipeline.core.metadata import column_schema, markdown_preview
+from ohwb_pipeline.core.metadata import (
+    column_schema,
+    markdown_preview,
+    month_partition,
+    partition_observations,
+    row_count_metadata,
+)
 
 COMMITS = "_commits"
 LOCK = "_publish.lock"
@@ -188,21 +194,32 @@ def publish_table(
     yield dg.MaterializeResult(
         metadata={**published_metadata(lake, update, result), **(extra_metadata or {})}
     )
+    yield from observations(update, result)
     yield from passed
 
 
+DAGSTER_KEYS = {"period": month_partition, "year": str}  # storage key -> the asset's Dagster partition
+
+
 def published_metadata(lake: Lake, update: TableUpdate, result: CommitResult) -> dict:
-    """What every published table's materialisation records."""
+    """What every published table's materialisation records (per-partition counts: `observations`)."""
     rows = result.rows[update.table]
+    partitioned = update.contract.key in DAGSTER_KEYS
+    counts = row_count_metadata(rows) if partitioned else {"dagster/row_count": sum(rows.values())}
     return {
-        "dagster/row_count": sum(rows.values()),
+        **counts,
         "dagster/column_schema": column_schema(update.contract.model),
         "schema_version": update.contract.version,
-        "partitions": len(rows),
         "commit_id": result.commit_id,
         "revised_values": result.revisions,
         "path": str(lake.published_table(update.table)),
     }
+
+
+def observations(update: TableUpdate, result: CommitResult) -> list[dg.AssetObservation]:
+    """Each partition's own row count, for a commit of several partitions of a Dagster-partitioned table."""
+    key = DAGSTER_KEYS.get(update.contract.key)
+    return partition_observations(update.table, result.rows[update.table], key) if key else []
 
 
 @contextlib.contextmanager

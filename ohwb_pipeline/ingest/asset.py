@@ -12,7 +12,13 @@ import pandera.polars as pa
 import polars as pl
 
 from ohwb_pipeline.core.lake import Lake
-from ohwb_pipeline.core.metadata import column_schema, markdown_preview
+from ohwb_pipeline.core.metadata import (
+    column_schema,
+    markdown_preview,
+    month_partition,
+    partition_observations,
+    row_count_metadata,
+)
 from ohwb_pipeline.core.resources import OhwbSettings, pseudo_key_from_env
 from ohwb_pipeline.ingest import checks as ingest_checks
 from ohwb_pipeline.ingest.month import ACCEPTED_STATUSES, accepted_row_history, ingest_month
@@ -69,11 +75,16 @@ def ingest_periods(
     unreadable = file_log.filter(~pl.col("status").is_in(ACCEPTED_STATUSES)).select(
         "period", "source_file", "status", "error"
     )
+    by_period = dict(
+        file_log.group_by("period")
+        .agg(pl.col("rows_accepted").sum())
+        .select(pl.col("period").cast(pl.Utf8), pl.col("rows_accepted").cast(pl.Int64))
+        .iter_rows()
+    )
     yield dg.MaterializeResult(
         metadata={
-            "dagster/row_count": accepted,
+            **row_count_metadata(by_period or {"none": 0}),
             "dagster/column_schema": column_schema(schema),
-            "periods": len(present),
             "files": file_log.height,
             "rows_read": int(file_log["rows_read"].sum()),
             "rows_accepted": accepted,
@@ -86,3 +97,9 @@ def ingest_periods(
             **{f"seconds_{stage}": round(spent, 3) for stage, spent in seconds.items()},
         }
     )
+    yield from partition_observations(contract.name, by_period, _dagster_key)
+
+
+def _dagster_key(period: str) -> str:
+    """A landing period (`2024-03` or the survey's `2024`) as its asset's Dagster partition key."""
+    return month_partition(period) if len(period) == 7 else period

@@ -265,3 +265,29 @@ def test_check_results_point_at_their_own_runs_materialisation(tmp_path):
         }
     for name in ["org_month_status:completeness", "absence_benchmark:contract", "ics_indicators:contract"]:
         assert targets[name] is not None and targets[name].run_id == result.run_id, name
+
+
+def test_a_range_run_records_each_months_own_row_count(small_pipeline):
+    """Issue 14: a ranged run's materialization is copied to every month it covers, so it carries the
+    range's total under `rows_in_run`; each month's own count is an observation under the same key."""
+    root, result = small_pipeline
+    events = [e for e in result.all_events if e.event_type_value == "ASSET_OBSERVATION"]
+    seen: dict[tuple[str, str], int] = {}
+    for event in events:
+        observation = event.event_specific_data.asset_observation
+        seen[(observation.asset_key.to_user_string(), observation.partition)] = observation.metadata[
+            "dagster/row_count"
+        ].value
+    for table in ["absence_benchmark", "ics_indicators", "spc_indicators", "data_completeness"]:
+        for month in ["2024-01", "2024-02", "2024-03"]:
+            rows = pl.read_parquet(root / "published" / table / f"period={month}" / "part-0.parquet").height
+            assert seen[(table, f"{month}-01")] == rows, (table, month)
+    for table in ["absence_facts", "workforce_facts", "org_month_status"]:
+        for month in ["2024-01", "2024-02", "2024-03"]:
+            rows = pl.read_parquet(root / "warehouse" / table / f"period={month}" / "*.parquet").height
+            assert seen[(table, f"{month}-01")] == rows, (table, month)
+    materialized = result.asset_materializations_for_node("absence_publication")
+    assert all("dagster/row_count" not in m.metadata for m in materialized), (
+        "no range total posing as a month's"
+    )
+    assert {m.metadata["partitions_in_run"].value for m in materialized} == {3}
