@@ -21,7 +21,8 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 # Telemetry off: the pipeline makes no network calls at run time. Pools at 1: two runs never write the
-# same domain's tables at once (docs/operations.md, "Concurrency").
+# same domain's tables at once (docs/operations.md, "Concurrency"). The default run coordinator: runs
+# launched without the daemon (`make run` launches through the workspace) start at once, not queued.
 # The instance's storage is created here, once, before any Dagster process starts: two processes
 # creating it at the same moment raced ("table jobs already exists").
 dagster-home: $(STAMP)
@@ -29,6 +30,9 @@ dagster-home: $(STAMP)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
 	@grep -q '^concurrency:' $(DAGSTER_HOME)/dagster.yaml || \
 		printf 'concurrency:\n  pools:\n    default_limit: 1\n' >> $(DAGSTER_HOME)/dagster.yaml
+	@grep -q '^run_coordinator:' $(DAGSTER_HOME)/dagster.yaml || \
+		printf 'run_coordinator:\n  module: dagster.core.run_coordinator\n  class: DefaultRunCoordinator\n' \
+		>> $(DAGSTER_HOME)/dagster.yaml
 	@$(BIN)/python -c 'import dagster; dagster.DagsterInstance.get().get_runs(limit=1)' 2>/dev/null
 
 run: $(STAMP) dagster-home

@@ -1,12 +1,15 @@
 """What `ohwb demo` prints: one line per stage, a progress bar while a Dagster run works, and the
 run logs only when asked (`OHWB_LOG_LEVEL=INFO` or `DEBUG`; default WARNING, so warnings still show)."""
 
+import json
 import os
+import subprocess
 import sys
 import threading
 import time
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 
@@ -83,3 +86,68 @@ def run_job(
     return job.execute_in_process(
         instance=instance, tags=tags, raise_on_error=False, run_config=quiet, run_id=run_id
     )
+
+
+WORKSPACE = Path(__file__).resolve().parent.parent / "workspace.yaml"
+FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
+
+
+class LaunchedRun:
+    """A run launched through the workspace and the instance, read back from the instance."""
+
+    def __init__(self, instance: dg.DagsterInstance, run_id: str) -> None:
+        self.instance, self.run_id = instance, run_id
+
+    @property
+    def success(self) -> bool:
+        run = self.instance.get_run_by_id(self.run_id)
+        return run is not None and run.status == dg.DagsterRunStatus.SUCCESS
+
+    def get_asset_check_evaluations(self) -> list:
+        events = self.instance.all_logs(self.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+        return [e.dagster_event.event_specific_data for e in events]
+
+    def failure(self) -> str:
+        events = self.instance.all_logs(self.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
+        return "; ".join(str(e.dagster_event.event_specific_data.error.message).strip() for e in events)
+
+
+def launch_job(
+    job: dg.JobDefinition, instance: dg.DagsterInstance, progress: Progress, tags: dict
+) -> LaunchedRun:
+    """`dagster job launch -w workspace.yaml`: the run carries the workspace's origin, so the UI's
+    timeline, job pages and asset history show it like any run launched from the UI."""
+    run_id = str(uuid.uuid4())
+    quiet = {"loggers": {"console": {"config": {"log_level": log_level()}}}}
+    command = [
+        sys.executable,
+        "-m",
+        "dagster",
+        "job",
+        "launch",
+        "-w",
+        str(WORKSPACE),
+        "-j",
+        job.name,
+        "--run-id",
+        run_id,
+        "--config-json",
+        json.dumps(quiet),
+    ]
+    if tags:
+        command += ["--tags", json.dumps(tags)]
+    launched = subprocess.run(
+        command,
+        cwd=WORKSPACE.parent,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    if launched.returncode != 0:
+        raise RuntimeError(f"dagster job launch {job.name} failed:\n{launched.stderr[-2000:]}")
+    progress.follow(instance, run_id, steps=len(job.nodes))
+    while True:
+        run = instance.get_run_by_id(run_id)
+        if run is not None and run.status in FINISHED:
+            return LaunchedRun(instance, run_id)
+        time.sleep(0.5)

@@ -82,7 +82,8 @@ def run(args: argparse.Namespace) -> None:
         with console.stage(number, 5, f"{name}: {what}") as progress:
             results[name] = _materialise(job, progress, first, last)
             if not results[name].success:
-                raise SystemExit(f"the {job} run failed (OHWB_LOG_LEVEL=INFO make run shows its log)")
+                detail = results[name].failure() if hasattr(results[name], "failure") else ""
+                raise SystemExit(f"the {job} run failed: {detail or 'see its log in the UI (make ui)'}")
     print(f"done in {time.perf_counter() - began:.0f} s\n")
     _print_summary(lake, results["absence"])
     if "survey" in results:
@@ -158,17 +159,20 @@ def _write_demo_targets(path: Path) -> None:
 
 def _materialise(
     job_name: str, progress: console.Progress, first: str | None = None, last: str | None = None
-) -> dg.ExecuteInProcessResult:
+):
     from ohwb_pipeline.definitions import defs
 
-    # With DAGSTER_HOME set (the Makefile sets it) the run is recorded, so `make ui` shows it.
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     tags = (
         {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
         if first
         else {}
     )
-    return console.run_job(defs.resolve_job_def(job_name), instance, progress, tags)
+    job = defs.resolve_job_def(job_name)
+    # With DAGSTER_HOME set (the Makefile sets it) the run is launched through the workspace and the
+    # instance, as the UI would, so it shows in the timeline and job pages; without it (a test), in process.
+    if os.environ.get("DAGSTER_HOME") and console.WORKSPACE.exists():
+        return console.launch_job(job, dg.DagsterInstance.get(), progress, tags)
+    return console.run_job(job, dg.DagsterInstance.ephemeral(), progress, tags)
 
 
 def _print_summary(lake: Lake, result: dg.ExecuteInProcessResult) -> None:

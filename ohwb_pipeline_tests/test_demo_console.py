@@ -20,3 +20,29 @@ def test_the_demo_prints_a_stage_line_each_and_a_short_summary(tmp_path, monkeyp
     assert any(line.startswith("checks that warned or failed:") for line in out)
     report = next(line for line in out if "monthly report" in line).split()[-1]
     assert report.endswith("ohwb_report_2024-11.html") and (tmp_path / "published/report").exists()
+
+
+def test_with_an_instance_the_demo_launches_the_workspace_jobs(tmp_path, monkeypatch, capsys):
+    """Issue 14: runs launched through the workspace carry its origin, so the UI's timeline and job pages
+    list them (execute_in_process records none)."""
+    import dagster as dg
+
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(
+        "telemetry:\n  enabled: false\nconcurrency:\n  pools:\n    default_limit: 1\n"
+        "run_coordinator:\n  module: dagster.core.run_coordinator\n  class: DefaultRunCoordinator\n"
+    )
+    monkeypatch.setenv("OHWB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    assert ohwb(["demo", "--from", "2024-09", "--to", "2024-11", "--size-factor", "0.02"]) == 0
+    assert "checks that warned or failed" in capsys.readouterr().out
+    with dg.DagsterInstance.get() as instance:
+        runs = instance.get_runs()
+    assert sorted(r.job_name for r in runs) == sorted(
+        ["absence_monthly", "survey_yearly", "roi_refresh", "report_monthly"]
+    )
+    for run in runs:
+        assert run.status == dg.DagsterRunStatus.SUCCESS, run.job_name
+        assert run.remote_job_origin is not None, f"{run.job_name} has no workspace origin"
+        assert run.remote_job_origin.location_name == "ohwb_pipeline.definitions"
