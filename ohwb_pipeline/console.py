@@ -79,13 +79,15 @@ class Progress:
 
 def run_job(
     job: dg.JobDefinition, instance: dg.DagsterInstance, progress: Progress, tags: dict
-) -> dg.ExecuteInProcessResult:
+) -> "LaunchedRun":
+    """In process (no DAGSTER_HOME, e.g. a test), read back like a launched run."""
     run_id = str(uuid.uuid4())
     progress.follow(instance, run_id, steps=len(job.nodes))
     quiet = {"loggers": {"console": {"config": {"log_level": log_level()}}}}
-    return job.execute_in_process(
+    job.execute_in_process(
         instance=instance, tags=tags, raise_on_error=False, run_config=quiet, run_id=run_id
     )
+    return LaunchedRun(instance, run_id)
 
 
 WORKSPACE = Path(__file__).resolve().parent.parent / "workspace.yaml"
@@ -93,7 +95,7 @@ FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.Dagster
 
 
 class LaunchedRun:
-    """A run launched through the workspace and the instance, read back from the instance."""
+    """A finished run, read back from the instance (launched through the workspace, or in process)."""
 
     def __init__(self, instance: dg.DagsterInstance, run_id: str) -> None:
         self.instance, self.run_id = instance, run_id

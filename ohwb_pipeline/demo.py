@@ -82,12 +82,12 @@ def run(args: argparse.Namespace) -> None:
         with console.stage(number, 5, f"{name}: {what}") as progress:
             results[name] = _materialise(job, progress, first, last)
             if not results[name].success:
-                detail = results[name].failure() if hasattr(results[name], "failure") else ""
+                detail = results[name].failure()
                 raise SystemExit(f"the {job} run failed: {detail or 'see its log in the UI (make ui)'}")
     print(f"done in {time.perf_counter() - began:.0f} s\n")
-    _print_summary(lake, results["absence"])
+    _print_summary(lake)
     if "survey" in results:
-        _print_survey(lake, results["survey"])
+        _print_survey(lake)
     print_roi(lake)
     _print_checks(results)
     print("outputs:")
@@ -159,7 +159,7 @@ def _write_demo_targets(path: Path) -> None:
 
 def _materialise(
     job_name: str, progress: console.Progress, first: str | None = None, last: str | None = None
-):
+) -> console.LaunchedRun:
     from ohwb_pipeline.definitions import defs
 
     tags = (
@@ -175,7 +175,7 @@ def _materialise(
     return console.run_job(job, dg.DagsterInstance.ephemeral(), progress, tags)
 
 
-def _print_summary(lake: Lake, result: dg.ExecuteInProcessResult) -> None:
+def _print_summary(lake: Lake) -> None:
     logs = pl.concat(
         [
             pl.read_parquet(
@@ -211,7 +211,7 @@ def _print_summary(lake: Lake, result: dg.ExecuteInProcessResult) -> None:
     print("trust-months by data_status: " + ", ".join(f"{s} {n:,}" for s, n in by_status.iter_rows()))
 
 
-def _print_survey(lake: Lake, result: dg.ExecuteInProcessResult) -> None:
+def _print_survey(lake: Lake) -> None:
     logs = pl.read_parquet(
         lake.warehouse / "ingest_log" / "survey_responses" / "*" / "*.parquet", hive_partitioning=True
     )
@@ -241,7 +241,7 @@ def _print_survey(lake: Lake, result: dg.ExecuteInProcessResult) -> None:
     print(f"England {latest['year'][0]}, pooled: " + "; ".join(parts))
 
 
-def _print_checks(results: dict[str, dg.ExecuteInProcessResult]) -> None:
+def _print_checks(results: dict[str, console.LaunchedRun]) -> None:
     failed = [
         e.asset_check_key.to_user_string()
         for result in results.values()

@@ -39,7 +39,13 @@ def load(lake: Lake, period: str) -> ReportData:
     if not ics_file.exists():
         raise NothingPublished(f"ics_indicators has no published month {period}")
     spc_rows = _read(lake, "spc_indicators").filter(pl.col("period") <= period)
-    rate_series = spc_rows.filter(pl.col("indicator") == RATE)
+    # Every point's own icons (the published ones are the latest point's): the report may be of an
+    # earlier month, and shows that month's point as its SPC chart does.
+    direction = DIRECTIONS[RATE]
+    rate_series = spc_rows.filter(pl.col("indicator") == RATE).with_columns(
+        variation_icon(pl.col("point_type"), direction).alias("point_icon"),
+        assurance_expr(pl.col("lpl"), pl.col("upl"), pl.col("target"), direction).alias("point_assurance"),
+    )
     ics = pl.read_parquet(ics_file)
     england = ics.filter(pl.col("level") == "england", pl.col("indicator") == RATE).row(0, named=True)
     return ReportData(
@@ -71,13 +77,12 @@ def _read(lake: Lake, table: str, key: str = "period") -> pl.DataFrame:
 
 
 def _league(ics: pl.DataFrame, rate_series: pl.DataFrame, period: str) -> pl.DataFrame:
-    """The ICB table for the month; the icons are the month's point as the SPC chart shows it."""
-    direction = DIRECTIONS[RATE]
+    """The ICB table for the month, with the month's SPC icons."""
     points = rate_series.filter(pl.col("period") == period, pl.col("level") == "icb").select(
         "area_code",
-        variation_icon(pl.col("point_type"), direction).alias("variation_icon"),
+        pl.col("point_icon").alias("variation_icon"),
         pl.col("special_cause_type"),
-        assurance_expr(pl.col("lpl"), pl.col("upl"), pl.col("target"), direction),
+        pl.col("point_assurance").alias("assurance"),
     )
     return (
         ics.filter(pl.col("level") == "icb", pl.col("indicator") == RATE)

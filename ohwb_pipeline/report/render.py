@@ -73,7 +73,7 @@ def render(data: ReportData, commit: str, now: datetime) -> str:
         scope=f"{data.england['orgs_expected']:,} trusts expected to submit this month.",
         england={
             **_england_headline(data),
-            "icon_html": _variation_icon(_icon_name(row)) if row else "",
+            "icon_html": _variation_icon(row["point_icon"]) if row else "",
             "cause": _cause_text(row),
         },
         sections=sections,
@@ -331,15 +331,6 @@ def _quality(data: ReportData) -> Section:
 def _td(raw: object, text: str, column: str) -> str:
     value = "" if raw is None else repr(raw)
     return f'<td class="num" data-col="{column}" data-value="{html.escape(value)}">{html.escape(text)}</td>'
-
-
-def _icon_name(row: dict) -> str | None:
-    from ohwb_pipeline.spc.method import variation_icon
-
-    frame = pl.DataFrame({"point_type": [row.get("point_type")]})
-    return frame.select(
-        variation_icon(pl.col("point_type"), row.get("improvement_direction", "decrease"))
-    ).item()
 
 
 def _variation_icon(name: str | None) -> str:

@@ -44,7 +44,6 @@ class Units:
     """The panel aggregated to the intervention's level: trusts, or ICBs (their trusts' sums)."""
 
     names: list[str]
-    groups: list[str]  # each unit's ICB (trusts) or itself (ICBs)
     lost: np.ndarray
     available: np.ndarray
 
@@ -134,6 +133,7 @@ INFERENCE_SCHEMA = {
     "p_value": pl.Float64,
     "mde": pl.Float64,
     "pre_trend_ok": pl.Boolean,
+    "verdict": pl.Utf8,
     "placebo_units": pl.Int64,
     "complete": pl.Boolean,
 }
@@ -171,12 +171,11 @@ def _windows(item: Intervention, panel: Panel, last: int):
 def _units(panel: Panel, item: Intervention) -> Units:
     lost = panel.lost(item.reasons)
     if not item.icb_wide:
-        return Units(panel.orgs, [panel.icb_of[o] for o in panel.orgs], lost, panel.available)
+        return Units(panel.orgs, lost, panel.available)
     icbs = sorted(set(panel.icb_of.values()))
     members = {icb: [panel.row(o) for o in panel.orgs if panel.icb_of[o] == icb] for icb in icbs}
     # A sum with one trust's month missing is missing: NaN propagates.
     return Units(
-        icbs,
         icbs,
         np.array([lost[members[i]].sum(axis=0) for i in icbs]),
         np.array([panel.available[members[i]].sum(axis=0) for i in icbs]),
@@ -320,6 +319,7 @@ def _row(item: Intervention, fy: int, method: str, estimate, placebos, base) -> 
         "p_value": result.p_value,
         "mde": result.mde,
         "pre_trend_ok": inf.pre_trend_ok(estimate, placebos, base),
+        "verdict": inf.verdict(result.p_value, estimate.effect),
         "placebo_units": result.placebos,
         "complete": True,
     }

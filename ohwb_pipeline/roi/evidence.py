@@ -8,8 +8,6 @@ reported figures, not estimates.
 
 import polars as pl
 
-from ohwb_pipeline.roi.inference import ALPHA
-
 INFERENCE_COLUMNS = [
     "effect_percent",
     "effect_percent_ci_low",
@@ -38,6 +36,7 @@ def attach(costed: pl.DataFrame, inference: pl.DataFrame, day_central: float) ->
             "p_value",
             "mde",
             "pre_trend_ok",
+            "verdict",
             "placebo_units",
         ),
         on=keys,
@@ -54,7 +53,6 @@ def attach(costed: pl.DataFrame, inference: pl.DataFrame, day_central: float) ->
         shift = (days(bound) - pl.col("absence_days_avoided")) * day_central
         return (pl.col("total_savings_central") + shift) / pl.col("cost_gbp")
 
-    detected = ok & (pl.col("p_value") < ALPHA)
     return joined.with_columns(
         pl.when(ok).then(pl.col("effect_rate") / cf * 100).alias("effect_percent"),
         pl.when(ok).then(pl.col("effect_ci_low") / cf * 100).alias("effect_percent_ci_low"),
@@ -63,12 +61,9 @@ def attach(costed: pl.DataFrame, inference: pl.DataFrame, day_central: float) ->
         pl.when(ok).then(days("effect_ci_high")).alias("absence_days_avoided_ci_high"),
         pl.when(ok).then(pl.col("p_value")).alias("p_value"),
         pl.when(ok).then(pl.col("mde") / cf * 100).alias("mde_percent"),
-        pl.when(detected & (pl.col("effect_rate") > 0))
-        .then(pl.lit("saving_detected"))
-        .when(detected & (pl.col("effect_rate") < 0))
-        .then(pl.lit("harm_detected"))
-        .when(ok)
-        .then(pl.lit("inconclusive"))
+        # The verdict is inference.verdict's; a row the SQL could not cost was not evaluated.
+        pl.when(ok)
+        .then(pl.col("verdict").fill_null("inconclusive"))
         .otherwise(pl.lit("not_evaluated"))
         .alias("verdict"),
         pl.when(ok).then(pl.col("pre_trend_ok")).alias("pre_trend_ok"),

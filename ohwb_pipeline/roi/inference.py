@@ -35,7 +35,6 @@ from scipy.optimize import nnls
 
 ALPHA = 0.05
 POWER = 0.80
-MIN_PLACEBOS = math.ceil(1 / ALPHA)  # 20: the fewest for which p can fall below 0.05
 PRE_TREND_QUANTILE = 0.9
 MIN_MODEL_POINTS = 10
 _SUM_TO_ONE_WEIGHT = 1e4
@@ -55,10 +54,6 @@ class Estimate:
     # A DiD comparator's own noise adds to the effect's: its size and how many trusts it averages.
     comparator_size: float = math.inf
     comparator_units: float = math.inf
-
-    @property
-    def stat(self) -> float:
-        return self.effect / self.scale if self.scale > 0 else math.nan
 
 
 @dataclass

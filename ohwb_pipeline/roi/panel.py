@@ -26,9 +26,6 @@ class Panel:
     def months(self) -> int:
         return self.available.shape[1]
 
-    def column(self, month_idx: int) -> int:
-        return month_idx - self.first_month
-
     def lost(self, reasons: list[str]) -> np.ndarray:
         total = np.zeros_like(self.available)
         for reason in reasons:

@@ -21,16 +21,6 @@ SCREEN = 3.267
 RUN = 7
 SHORT_SERIES_POINTS = 12
 DIRECTIONS = ("increase", "decrease", "neutral")
-OUTPUT_COLUMNS = [
-    "mean",
-    "lpl",
-    "upl",
-    "outside_limits",
-    "relative_to_mean",
-    "close_to_limits",
-    "special_cause_type",
-    "point_type",
-]
 # The Making Data Count icon for the latest point's variation, by point type and direction.
 VARIATION_ICONS = (
     "common_cause",
