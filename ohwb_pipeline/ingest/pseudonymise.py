@@ -8,6 +8,7 @@ DuckDB SQL it replaced took 2.6-2.8 CPU-s.
 
 import hashlib
 import hmac
+import os
 
 import polars as pl
 import polars_hash  # noqa: F401  (registers the `chash` expression namespace)
@@ -19,6 +20,25 @@ def hmac_expr(column: str, key: bytes) -> pl.Expr:
     The key is the UTF-8 text of `OHWB_PSEUDO_KEY` (polars-hash takes it as a string), so any key an
     environment variable can hold works, and its bytes are those Python's `hmac` would use."""
     return pl.col(column).chash.hmac_sha256(key=key.decode("utf-8"))
+
+
+def pseudonymised(frame: pl.DataFrame, column: str, key: bytes, key_column: str) -> pl.DataFrame:
+    """`frame` with `column` replaced, in place, by its HMAC named `key_column`.
+
+    The hash is an element-wise expression that polars runs on one thread per chunk, and a month's
+    concatenated frame is one chunk: hashed whole, the national staff month's 1,633,389 ids took 0.38 s
+    on one core; as one slice per core, collected together, 0.21 s on two.
+    """
+    columns = [hmac_expr(c, key).alias(key_column) if c == column else pl.col(c) for c in frame.columns]
+    slices = max(1, min(os.cpu_count() or 1, frame.height // _MIN_SLICE_ROWS))
+    if slices == 1:
+        return frame.select(columns)
+    step = -(-frame.height // slices)
+    parts = [frame.slice(i * step, step).lazy().select(columns) for i in range(slices)]
+    return pl.concat(pl.collect_all(parts), rechunk=False)
+
+
+_MIN_SLICE_ROWS = 50_000
 
 
 def hmac_python(key: bytes, value: str) -> str:

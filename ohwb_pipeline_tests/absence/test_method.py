@@ -6,7 +6,8 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ohwb_pipeline_tests.absence.method_helpers import episode, facts, post
+from ohwb_pipeline.ingest.validate import month_bounds
+from ohwb_pipeline_tests.absence.method_helpers import episode, facts, monthly_rows, post
 
 PERIODS = ["2024-01", "2024-02", "2024-03"]
 
@@ -131,3 +132,57 @@ def test_results_do_not_depend_on_row_order(tmp_path_factory, spells, rnd):
     a = facts(tmp_path_factory.mktemp("a"), "absence_facts", "absence_episodes", episodes, SIX_MONTHS)
     b = facts(tmp_path_factory.mktemp("b"), "absence_facts", "absence_episodes", shuffled, SIX_MONTHS)
     assert a.sort(pl.all()).equals(b.sort(pl.all()))
+
+
+def _expected_workforce(spells: list[dict], period: str) -> dict[str, tuple[float, int, int]]:
+    """The method in plain Python: per staff group and for the org, (FTE days, heads, leavers), where a
+    person with several posts is one head and a leaver if any post ends in the month."""
+    first, last = month_bounds(period)
+    people: dict[tuple[str, str], list[float | bool]] = {}
+    for spell in monthly_rows(spells, period):
+        start, end = max(spell["start_date"], first), min(spell["end_date"] or last, last)
+        days = spell["fte"] * ((end - start).days + 1)
+        for group in (spell["staff_group"], "All staff groups"):
+            person = people.setdefault((group, spell["employee_key"]), [0.0, False])
+            person[0] += days
+            person[1] = person[1] or spell["end_date"] is not None
+    out: dict[str, tuple[float, int, int]] = {}
+    for (group, _), (days, left) in people.items():
+        total, heads, leavers = out.get(group, (0.0, 0, 0))
+        out[group] = (total + days, heads + 1, leavers + int(left))
+    return out
+
+
+_groups = st.sampled_from(["Nurses & health visitors", "Managers"])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["p1", "p2", "p3", "p4"]), _groups, _fte, _dates, st.integers(0, 200)),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_workforce_facts_count_each_person_once_however_many_posts(tmp_path_factory, posts):
+    # Few people and two groups, so people often hold several posts, in one group or in both.
+    spells = [
+        post(f, s.isoformat(), (s + dt.timedelta(days=n)).isoformat() if n < 150 else None, person=p, group=g)
+        for p, g, f, s, n in posts
+    ]
+    out = facts(tmp_path_factory.mktemp("wf"), "workforce_facts", "staff_in_post", spells, SIX_MONTHS)
+    got = {
+        (period, group): (float(days), heads, leavers)
+        for period, group, days, heads, leavers in out.select(
+            "period", "staff_group", "fte_days_available", "headcount", "leavers"
+        ).iter_rows()
+    }
+    expected = {
+        (period, group): values
+        for period in SIX_MONTHS
+        for group, values in _expected_workforce(spells, period).items()
+    }
+    assert got.keys() == expected.keys()
+    for cell, (days, heads, leavers) in expected.items():
+        assert got[cell][1:] == (heads, leavers), cell
+        assert abs(got[cell][0] - days) < 1e-9, cell

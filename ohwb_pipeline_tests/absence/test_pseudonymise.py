@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ohwb_pipeline.core.resources import DEV_PSEUDO_KEY, pseudo_key_from_env
-from ohwb_pipeline.ingest.pseudonymise import hmac_expr, hmac_python
+from ohwb_pipeline.ingest.pseudonymise import hmac_expr, hmac_python, pseudonymised
 
 
 @settings(max_examples=50, deadline=None)
@@ -14,6 +14,18 @@ def test_polars_hash_hmac_is_byte_identical_to_python_hmac(text_key, ids):
     frame = pl.DataFrame({"id": ids}).with_columns(hmac_expr("id", key).alias("h"))
     for value, digest in frame.iter_rows():
         assert digest == hmac_python(key, value)
+
+
+def test_a_large_frame_is_hashed_in_slices_in_order_and_in_place():
+    key = b"slice-key"
+    ids = [f"RJ1{i:07d}" for i in range(120_001)]
+    frame = pl.DataFrame({"org_code": "RJ1", "employee_id": ids, "fte": 1.0})
+    out = pseudonymised(frame, "employee_id", key, "employee_key")
+    assert out.columns == ["org_code", "employee_key", "fte"]
+    assert out.height == frame.height
+    sample = range(0, 120_001, 997)
+    assert [out["employee_key"][i] for i in sample] == [hmac_python(key, ids[i]) for i in sample]
+    assert out["employee_key"][-1] == hmac_python(key, ids[-1])
 
 
 def test_without_a_key_the_development_key_is_used_with_a_warning(monkeypatch, caplog):
