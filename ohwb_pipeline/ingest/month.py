@@ -190,17 +190,20 @@ def split_rows(
     text: pl.DataFrame, contract: Contract, schema: pa.DataFrameSchema
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(accepted typed rows, quarantined text rows with check, column and reason)."""
+    # Failing rows are few and a month's rows are many: every step below touches the failing rows by
+    # their ids and leaves the rest in place (no joins over the whole month, no copy when none fail).
     ragged = pl.DataFrame(schema={ROW_ID: pl.UInt32, "reason": pl.Utf8})
     if RAGGED in text.columns:
         ragged = text.filter(pl.col(RAGGED).is_not_null()).select(ROW_ID, pl.col(RAGGED).alias("reason"))
         text = text.drop(RAGGED)
     whole = text
-    text = text.join(ragged.select(ROW_ID), on=ROW_ID, how="anti") if ragged.height else text
+    if ragged.height:
+        text = text.filter(~pl.col(ROW_ID).is_in(ragged[ROW_ID].implode()))
     typed, cast_errors = cast_to_contract(text, contract, public_values(schema))
     uncast = cast_errors.is_not_null()
-    castable = typed.filter(~uncast)
+    castable = typed.filter(~uncast) if uncast.any() else typed
     failures = validation_failures(castable, schema, contract)
-    failed_ids = castable.select(ROW_ID).with_row_index("index").join(failures, on="index").drop("index")
+    failed_ids = failures.select(castable[ROW_ID].gather(failures["index"]), "check", "column", "reason")
     cast_failed = pl.DataFrame({ROW_ID: typed[ROW_ID].filter(uncast), "reason": cast_errors.filter(uncast)})
     cast_failed = cast_failed.with_columns(
         pl.lit("castable_to_contract_type").alias("check"),
@@ -210,8 +213,13 @@ def split_rows(
         pl.lit("well_formed_line").alias("check"), pl.lit("(row)").alias("column")
     ).select(failed_ids.columns)
     reasons = pl.concat([failed_ids, cast_failed.select(failed_ids.columns), ragged_failed])
-    accepted = castable.join(reasons.select(ROW_ID), on=ROW_ID, how="anti")
-    quarantined = whole.join(reasons, on=ROW_ID).sort(ROW_ID)
+    if not reasons.height:
+        return castable, whole.clear().with_columns(
+            pl.lit(None, pl.Utf8).alias(c) for c in ("check", "column", "reason")
+        )
+    failing = reasons[ROW_ID].implode()
+    accepted = castable.filter(~pl.col(ROW_ID).is_in(failing))
+    quarantined = whole.filter(pl.col(ROW_ID).is_in(failing)).join(reasons, on=ROW_ID).sort(ROW_ID)
     return accepted, quarantined
 
 
