@@ -494,7 +494,7 @@ def _changed_values(old: pl.DataFrame, new: pl.DataFrame, contract: PublishedCon
     values = [c for c in new.columns if c not in identity]
     if old.schema == new.schema and old.equals(new):
         # A re-run of an unchanged month (a retry, an overlapping backfill): nothing to compare cell by cell.
-        return _changed_values(old.clear(), new.clear(), contract)
+        old, new = old.clear(), new.clear()
 
     def long(frame: pl.DataFrame) -> pl.DataFrame:
         present = [c for c in values if c in frame.columns]
