@@ -2,11 +2,11 @@
 
 1. Setup: three trusts x three months are generated and published by the real `absence_monthly` job
    (version A). Two months of one trust's absence file are then changed and the job runs again
-   (version B). `compute_updates` gives the inputs of each version (4 tables x 3 months, one commit).
+   (version B). `compute_updates` gives the inputs of each version (5 tables x 3 months, one commit).
 2. kill -9: each trial restores the published folder to A, starts a child process that commits B, and
    SIGKILLs it at a random moment, or, for the trials aimed at the swap, just before or just after
-   its k-th `swap_in`. `recover` then runs here, and every month must hold A in all four tables or B
-   in all four (B exactly when the commit record was written), `verify` must find nothing, and no
+   its k-th `swap_in`. `recover` then runs here, and every month must hold A in all five tables or B
+   in all five (B exactly when the commit record was written), `verify` must find nothing, and no
    staging or commit record may be left.
 3. Disk full (root only): the data dir sits on a 16 MiB tmpfs filled until the commit's staging cannot
    fit; the commit must fail, and after the space is freed `recover` leaves A and a retry publishes B.

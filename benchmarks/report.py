@@ -24,13 +24,15 @@ def render(r: dict) -> str:
     cli = r["cli_one_month"]
     lines.append(
         f"| `dagster job execute`, 1 month (real process) | {cli['seconds']:.1f} | | | "
-        f"{cli['seconds'] / floor:.1f}x floor; 6x floor + 10 s = {6 * floor + 10:.1f} s | "
-        f"<= 6x + 10 s |"
+        f"{cli['seconds'] / floor:.1f}x floor; 6x floor + 8 s = {6 * floor + 8:.1f} s | "
+        f"<= 6x + 8 s |"
     )
+    # The backfills are real processes and the 1-month compute is in-process: the process's fixed
+    # start-up (Python, Dagster, the run's set-up) is the 1-month process time less its compute.
+    startup = max(0.0, cli["seconds"] - one_month)
     for entry in r["backfill"].values():
         single = entry["single_run"]
         months = entry["months"]
-        linear = months * one_month * 1.1
         extra = ""
         if "per_month_runs" in entry:
             extra = (
@@ -39,8 +41,9 @@ def render(r: dict) -> str:
             )
         lines.append(
             f"| backfill {months} months, one run | {single['seconds']:.1f} | | | "
-            f"{single['seconds'] / (months * one_month):.2f}x of {months} x 1-month compute{extra} | "
-            f"<= {linear:.0f} s |"
+            f"{(single['seconds'] - startup) / (months * one_month):.2f}x of {months} x 1-month compute "
+            f"after {startup:.1f} s of process start-up ({single['seconds'] / (months * one_month):.2f}x "
+            f"with it){extra} | <= 1.05x |"
         )
     lines += [
         "",

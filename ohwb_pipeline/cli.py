@@ -15,6 +15,21 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Dagster's storage migrations log every plugin at INFO: noise, not news, for someone running `ohwb`.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    try:
+        check_production_settings()
+    except ProductionSettingsError as exc:
+        print(f"ohwb: {exc}", file=sys.stderr)
+        return 3
+    try:
+        code = args.func(args)
+    except ValueError as exc:
+        print(f"ohwb {args.command}: {exc}", file=sys.stderr)
+        return 2
+    return code if isinstance(code, int) else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ohwb", description="NHS OHWB metrics pipeline tools")
     sub = parser.add_subparsers(dest="command", required=True)
     synth_cli.add_parser(sub)
@@ -28,18 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     spc_cli.add_parser(sub)
     catalog_cli.add_parsers(sub)
     report_cli.add_parser(sub)
-    args = parser.parse_args(argv)
-    try:
-        check_production_settings()
-    except ProductionSettingsError as exc:
-        print(f"ohwb: {exc}", file=sys.stderr)
-        return 3
-    try:
-        code = args.func(args)
-    except ValueError as exc:
-        print(f"ohwb {args.command}: {exc}", file=sys.stderr)
-        return 2
-    return code if isinstance(code, int) else 0
+    return parser
 
 
 if __name__ == "__main__":
