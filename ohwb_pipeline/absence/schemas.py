@@ -103,6 +103,7 @@ STAFF_IN_POST = Contract(
     identifier="employee_id",
     frame_check_columns=_FRAME_CHECK_COLUMNS,
     row_count_rule=STAFF_RULE,
+    repeat_flag="holds_several_posts",
 )
 
 

@@ -311,6 +311,9 @@ def _write_accepted(lake: Lake, contract: Contract, period: str, accepted: pl.Da
     # No ORDER BY: files are read in name order and rows in file order, and DuckDB preserves
     # insertion order, so the output is already deterministic; sorting 1.6 million rows is not free.
     frame = accepted.select(list(contract.columns))
+    if contract.repeat_flag:
+        repeated = pl.struct("org_code", contract.identifier).is_duplicated()
+        frame = frame.with_columns(repeated.alias(contract.repeat_flag))
     _write_pseudonymised(frame, contract, key, lake.warehouse_table(contract.name), period)
 
 

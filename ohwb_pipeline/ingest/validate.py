@@ -43,6 +43,10 @@ class Contract:
     optional: tuple[str, ...] = ()
     partition_key: str = "period"
     row_count_rule: str | None = None  # the truncation guard's history rule (truncation.py)
+    # A boolean column written with the accepted rows: whether the identifier has more than one row in
+    # its org's file for the period. Found here, on the short raw ids, it spares later SQL from
+    # grouping every person by their 64-character key to find the few who repeat.
+    repeat_flag: str | None = None
 
     @property
     def required(self) -> list[str]:

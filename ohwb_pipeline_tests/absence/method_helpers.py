@@ -6,6 +6,7 @@ from pathlib import Path
 import polars as pl
 
 from ohwb_pipeline.absence import assets as absence_assets
+from ohwb_pipeline.absence.schemas import STAFF_IN_POST
 from ohwb_pipeline.core import duck
 from ohwb_pipeline.core.lake import table_glob
 from ohwb_pipeline.core.resources import OhwbSettings
@@ -35,11 +36,20 @@ def monthly_rows(spells: list[dict], period: str) -> list[dict]:
     return rows
 
 
-def facts(tmp: Path, name: str, table: str, spells: list[dict], periods: list[str]) -> pl.DataFrame:
+def facts(
+    tmp: Path, name: str, table: str, spells: list[dict], periods: list[str], flagged: bool = True
+) -> pl.DataFrame:
+    """`flagged`: staff partitions carry `holds_several_posts` as ingest writes it; False, as partitions
+    written before the flag existed."""
     schema = EPISODE_SCHEMA if table == "absence_episodes" else STAFF_SCHEMA
     root = tmp / "warehouse" / table
     for period in periods:
-        write_partition(root, period, pl.DataFrame(monthly_rows(spells, period), schema=schema))
+        rows = pl.DataFrame(monthly_rows(spells, period), schema=schema)
+        if table == "staff_in_post" and flagged:
+            rows = rows.with_columns(
+                pl.struct("org_code", "employee_key").is_duplicated().alias(STAFF_IN_POST.repeat_flag)
+            )
+        write_partition(root, period, rows)
     params = {
         "episodes" if table == "absence_episodes" else "staff": table_glob(root),
         "first": periods[0],

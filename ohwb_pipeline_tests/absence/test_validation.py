@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ohwb_pipeline.absence.schemas import EPISODES, schema_with_reference
+from ohwb_pipeline.absence.schemas import EPISODES, STAFF_IN_POST, schema_with_reference
 from ohwb_pipeline.core.lake import Lake
 from ohwb_pipeline.ingest.month import ingest_month
+from ohwb_pipeline.ingest.pseudonymise import hmac_python
 from ohwb_pipeline.ingest.validate import first_copy_of_each_row
 from ohwb_pipeline.reference.load import read_reference
 from ohwb_pipeline_tests.conftest import materialize_reference, read_table, synth_into
@@ -139,3 +140,30 @@ def test_first_copy_of_each_row_matches_a_full_row_comparison(rows):
     expected = frame.select(pl.struct(pl.all()).is_first_distinct()).to_series().to_list()
     got = first_copy_of_each_row(frame.lazy(), ["file", "id", "fte"], ["file", "id"]).collect()
     assert got.to_series().to_list() == expected
+
+
+def test_ingest_flags_exactly_the_people_with_several_accepted_posts(landed):
+    path = landed / "landing/staff_in_post/2024-01/RJ1.csv"
+    staff = pl.read_csv(path, infer_schema=False)
+    first, second = staff.row(0, named=True), staff.row(1, named=True)
+    other_group = "Managers" if first["staff_group"] != "Managers" else "Central functions"
+    extra = pl.DataFrame(
+        # a second post in another group (several posts), and an exact repeat of a row (quarantined,
+        # so its person still holds one accepted post)
+        [{**first, "staff_group": other_group, "fte": "0.2"}, second],
+        schema=staff.schema,
+    )
+    pl.concat([staff, extra]).write_csv(path)
+    lake = Lake(landed)
+    allowed = {
+        "org_code": read_reference(lake, "organisations")["org_code"].to_list(),
+        "staff_group": read_reference(lake, "staff_groups")["staff_group"].to_list(),
+    }
+    schema = schema_with_reference(STAFF_IN_POST, allowed)
+    month = ingest_month(lake, STAFF_IN_POST, "staff_in_post", "2024-01", schema, b"k")
+    assert month.rows_quarantined == 1
+    written = read_table(landed / "warehouse/staff_in_post").filter(pl.col("org_code") == "RJ1")
+    flagged = written.filter(pl.col("holds_several_posts"))
+    assert flagged["employee_key"].to_list() == [hmac_python(b"k", first["employee_id"])] * 2
+    assert set(flagged["staff_group"]) == {first["staff_group"], other_group}
+    assert written.height == staff.height + 1
