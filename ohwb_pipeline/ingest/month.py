@@ -179,7 +179,7 @@ def _read_files(
 
 def ragged_reasons(read: FileRead) -> pl.Series:
     """Per row of a read file: why its line is malformed (wrong number of fields), or null."""
-    reasons = pl.Series(RAGGED, [None] * read.frame.height, dtype=pl.Utf8)
+    reasons = pl.repeat(None, read.frame.height, dtype=pl.Utf8, eager=True).alias(RAGGED)
     if read.ragged:
         rows, texts = zip(*read.ragged, strict=True)
         reasons = reasons.scatter(list(rows), list(texts))

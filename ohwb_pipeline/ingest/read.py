@@ -19,6 +19,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -66,44 +67,53 @@ def regular_file_problem(path: Path) -> str | None:
     return f"not a regular file: {kind_of(info.st_mode)}"
 
 
-def read_bytes_safely(path: Path, limits: ReadLimits) -> tuple[bytes | None, str | None]:
+class SafeRead(NamedTuple):
+    raw: bytes | None
+    problem: str | None  # why the file was refused, when `raw` is None
+    has_blank_line: bool = False
+
+
+def read_bytes_safely(path: Path, limits: ReadLimits) -> SafeRead:
     """The file's bytes, or why it was refused: never follows a link, blocks, or reads past the limit."""
     problem = regular_file_problem(path)
     if problem:
-        return None, problem
+        return SafeRead(None, problem)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as exc:
         reason = "a symbolic link (never followed)" if exc.errno == errno.ELOOP else exc.strerror
-        return None, f"cannot open file: {reason}"
+        return SafeRead(None, f"cannot open file: {reason}")
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):  # swapped between lstat and open
-            return None, "not a regular file"
+            return SafeRead(None, "not a regular file")
         if info.st_size > limits.max_file_bytes:
-            return None, (
-                f"file too large: {info.st_size:,} bytes, over the {limits.max_file_bytes:,}-byte limit"
+            return SafeRead(
+                None, f"file too large: {info.st_size:,} bytes, over the {limits.max_file_bytes:,}-byte limit"
             )
         with os.fdopen(fd, "rb", closefd=False) as handle:
             raw = handle.read(limits.max_file_bytes + 1)
     except OSError as exc:
-        return None, f"cannot read file: {exc.strerror}"
+        return SafeRead(None, f"cannot read file: {exc.strerror}")
     finally:
         os.close(fd)
     if len(raw) > limits.max_file_bytes:
-        return None, f"file too large: over the {limits.max_file_bytes:,}-byte limit"
-    longest = longest_line(raw)
+        return SafeRead(None, f"file too large: over the {limits.max_file_bytes:,}-byte limit")
+    longest, has_blank_line = line_shape(raw)
     if longest > limits.max_line_bytes:
-        return None, f"a line of {longest:,} bytes, over the {limits.max_line_bytes:,}-byte limit"
-    return raw, None
+        return SafeRead(None, f"a line of {longest:,} bytes, over the {limits.max_line_bytes:,}-byte limit")
+    return SafeRead(raw, None, has_blank_line)
 
 
-def longest_line(raw: bytes) -> int:
+def line_shape(raw: bytes) -> tuple[int, bool]:
+    """(the longest line's bytes, whether the bytes hold an empty line `\\n\\n`), from one pass over the
+    line breaks: `b"\\n\\n" in raw` alone took 0.09 s over a national staff month's files."""
     if not raw:
-        return 0
+        return 0, False
     breaks = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 10)
     edges = np.concatenate(([-1], breaks, [len(raw)]))
-    return int(np.diff(edges).max()) - 1
+    gaps = np.diff(edges)
+    return int(gaps.max()) - 1, bool((gaps[1:-1] == 1).any())
 
 
 def count_lines(raw: bytes) -> int:
@@ -114,7 +124,7 @@ def count_lines(raw: bytes) -> int:
 
 def read_text_csv(path: Path, contract: Contract, limits: ReadLimits | None = None) -> FileRead:
     """Read a landed CSV as text. Any problem with the file as a whole becomes `FileRead.error`."""
-    raw, problem = read_bytes_safely(path, limits or ReadLimits())
+    raw, problem, has_blank_line = read_bytes_safely(path, limits or ReadLimits())
     if raw is None:
         return FileRead(None, 0, problem)
     digest = hashlib.sha256(raw).hexdigest()
@@ -122,19 +132,21 @@ def read_text_csv(path: Path, contract: Contract, limits: ReadLimits | None = No
     # is rejected for what it is.
     text_with_lines = b"\n" in raw and b"\0" not in raw[:4096]
     ends = raw.endswith(b"\n") or not text_with_lines
-    read = _parse(raw, contract)
+    read = _parse(raw, contract, has_blank_line)
     read.sha256, read.ends_with_newline = digest, ends
     if read.error and not read.rows_read:
         read.rows_read = count_lines(raw)
     return read
 
 
-def _parse(raw: bytes, contract: Contract) -> FileRead:
+def _parse(raw: bytes, contract: Contract, has_blank_line: bool = True) -> FileRead:
     if not raw.strip():
         return FileRead(None, 0, "empty file: no header row")
     if b"\0" in raw[:4096]:
         return FileRead(None, 0, "not a text CSV: the file contains binary (NUL) bytes")
-    body, shifts, removed = _drop_blank_lines(raw.replace(b"\r\n", b"\n") if b"\r" in raw else raw)
+    if b"\r" in raw:  # CRLF: blank lines are judged after the line ends are made LF
+        raw, has_blank_line = raw.replace(b"\r\n", b"\n"), True
+    body, shifts, removed = _drop_blank_lines(raw) if has_blank_line else (raw, [], 0)
     marked = body.replace(b"\n", f",{SENTINEL}\n".encode())
     try:
         frame = pl.read_csv(
@@ -164,7 +176,7 @@ def _drop_blank_lines(body: bytes) -> tuple[bytes, list[tuple[int, int]], int]:
     """`body` without empty lines, the line shifts that restore each row's line number, and how many
     were dropped. A flood of blank lines then costs memory in proportion to its bytes, once: parsed as
     rows, 3 MB of them took 420 MiB."""
-    if b"\n\n" not in body:  # the usual file: a byte search, no regex pass
+    if b"\n\n" not in body:
         return body, [], 0
     shifts, removed, newlines, position = [], 0, 0, 0
     for run in _BLANK_RUN.finditer(body):

@@ -1,22 +1,29 @@
 """Reading a landed file: ragged lines found line by line, blank lines skipped, line numbers kept."""
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ohwb_pipeline.absence.schemas import STAFF_IN_POST
-from ohwb_pipeline.ingest.read import ReadLimits, read_text_csv
+from ohwb_pipeline.ingest.read import ReadLimits, line_shape, read_text_csv
 
 HEADER = b"org_code,employee_id,staff_group,fte,start_date,end_date\r\n"
 
 
-def test_ragged_and_blank_lines_keep_their_line_numbers(tmp_path):
+@pytest.mark.parametrize("line_end", [b"\r\n", b"\n"])
+def test_ragged_and_blank_lines_keep_their_line_numbers(tmp_path, line_end):
     path = tmp_path / "RN7.csv"
     path.write_bytes(
-        HEADER
-        + b"RN7,e1,Managers,1,2024-01-01,\r\n"  # line 2: an empty end date is a value, not a missing field
-        + b"\r\n"
-        + b"RN7,e2,Managers,1,2024-01-01\r\n"  # line 4: one field short
-        + b"\n\n\n"
-        + b'RN7,e3,"Scientific, therapeutic and technical staff",0.5,2024-01-01,2024-02-01\r\n'  # line 8
-        + b"RN7,e4,Managers,1,2024-01-01,,x\r\n"  # line 9: one field too many
-        + b"\r\n"
+        (
+            HEADER
+            + b"RN7,e1,Managers,1,2024-01-01,\r\n"  # line 2: an empty end date is a value
+            + b"\r\n"
+            + b"RN7,e2,Managers,1,2024-01-01\r\n"  # line 4: one field short
+            + b"\n\n\n"
+            + b'RN7,e3,"Scientific, therapeutic and technical staff",0.5,2024-01-01,2024-02-01\r\n'  # line 8
+            + b"RN7,e4,Managers,1,2024-01-01,,x\r\n"  # line 9: one field too many
+            + b"\r\n"
+        ).replace(b"\r\n", line_end)
     )
     read = read_text_csv(path, STAFF_IN_POST)
     assert read.error is None
@@ -42,3 +49,11 @@ def test_a_file_that_cannot_be_parsed_still_counts_its_lines(tmp_path):
     path.write_bytes(HEADER.replace(b",", b";") + b"a;b\n" * 7)
     read = read_text_csv(path, STAFF_IN_POST)
     assert "missing required columns" in read.error and read.rows_read == 7
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"\n", b"a", b",", b"\r", b"xyz"]), max_size=40).map(b"".join))
+def test_line_shape_finds_the_longest_line_and_any_empty_one(raw):
+    longest, has_blank_line = line_shape(raw)
+    assert has_blank_line == (b"\n\n" in raw)
+    assert longest == max((len(line) for line in raw.split(b"\n")), default=0)
