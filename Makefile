@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-# Telemetry off: the pipeline makes no network calls at run time. Pools at 1: two runs never write the
+# Telemetry off: the pipeline makes no network calls at run time; nux off: the UI does not open on a
+# "join the community" newsletter form that asks a first-time user for an email address. Pools at 1: two runs never write the
 # same domain's tables at once (docs/operations.md, "Concurrency"). The default run coordinator: runs
 # launched without the daemon (`make run` launches through the workspace) start at once, not queued.
 # The instance's storage is created here, once, before any Dagster process starts: two processes
@@ -28,6 +29,7 @@ install: $(STAMP)
 dagster-home: $(STAMP)
 	@mkdir -p $(DAGSTER_HOME)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+	@grep -q '^nux:' $(DAGSTER_HOME)/dagster.yaml || printf 'nux:\n  enabled: false\n' >> $(DAGSTER_HOME)/dagster.yaml
 	@grep -q '^concurrency:' $(DAGSTER_HOME)/dagster.yaml || \
 		printf 'concurrency:\n  pools:\n    default_limit: 1\n' >> $(DAGSTER_HOME)/dagster.yaml
 	@grep -q '^run_coordinator:' $(DAGSTER_HOME)/dagster.yaml || \

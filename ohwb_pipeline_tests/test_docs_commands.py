@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ohwb_pipeline.cli import build_parser, main
 from ohwb_pipeline.definitions import defs
@@ -307,3 +308,17 @@ def test_documented_absence_runs_work_as_written(tmp_path):
         )
         assert done.returncode == 0, f"{shlex.join(tokens)}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
     assert (tmp_path / "published/ics_indicators/period=2024-03/part-0.parquet").exists()
+
+
+def test_make_dagster_home_writes_a_quiet_offline_instance(tmp_path):
+    home = tmp_path / "dagster_home"
+    env = {**os.environ, "DAGSTER_HOME": str(home), "OHWB_DATA_DIR": str(tmp_path)}
+    done = subprocess.run(["make", "-s", "dagster-home"], cwd=REPO, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    config = yaml.safe_load((home / "dagster.yaml").read_text())
+    assert config["telemetry"] == {"enabled": False}
+    assert config["nux"] == {"enabled": False}, "no newsletter prompt on a first visit to the UI"
+    assert config["concurrency"]["pools"]["default_limit"] == 1
+    assert config["run_coordinator"]["class"] == "DefaultRunCoordinator"
+    again = subprocess.run(["make", "-s", "dagster-home"], cwd=REPO, env=env, capture_output=True, text=True)
+    assert again.returncode == 0 and yaml.safe_load((home / "dagster.yaml").read_text()) == config
