@@ -60,7 +60,7 @@ MAKE_TARGETS = {
     ),
     "dagster-home": (
         "dagster.yaml",
-        "test_demo_console.py::test_with_an_instance_the_demo_launches_the_workspace_jobs",
+        "test_docs_commands.py::test_make_dagster_home_writes_a_quiet_offline_instance",
     ),
     "clean": ("rm -rf", ""),  # deletes generated files; not run by a test, on purpose
 }
