@@ -20,10 +20,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-# Telemetry off: the pipeline makes no network calls at run time; nux off: the UI does not open on a
-# "join the community" newsletter form that asks a first-time user for an email address. Pools at 1: two runs never write the
-# same domain's tables at once (docs/operations.md, "Concurrency"). The default run coordinator: runs
-# launched without the daemon (`make run` launches through the workspace) start at once, not queued.
+# Telemetry off: the pipeline makes no network calls at run time. Nux off: the UI does not open on a
+# "join the community" newsletter form asking a first-time user for an email address. Pools at 1: two
+# runs never write the same domain's tables at once (docs/operations.md, "Concurrency"). The default
+# run coordinator: runs launched without the daemon (`make run` launches through the workspace) start
+# at once, not queued.
 # The instance's storage is created here, once, before any Dagster process starts: two processes
 # creating it at the same moment raced ("table jobs already exists").
 dagster-home: $(STAMP)

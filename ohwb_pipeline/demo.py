@@ -31,14 +31,6 @@ DEMO_SCENARIOS = Path(__file__).resolve().parent.parent / "data" / "scenarios" /
 DEMO_REGISTER = Path(__file__).resolve().parent.parent / "data" / "interventions" / "case_studies.csv"
 # MFT runs at full size so that its injected MSK effect is the case study's ~2,900 FTE days a year.
 DEMO_FULL_SIZE = {"R0A": 1.0}
-PUBLISHED = [
-    "absence_benchmark",
-    "absence_by_reason",
-    "ics_indicators",
-    "data_completeness",
-    "spc_indicators",
-    "revisions",
-]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:

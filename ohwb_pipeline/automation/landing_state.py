@@ -11,20 +11,12 @@ link to `/dev/zero` or an unreadable file is recorded as such and cannot hang or
 import hashlib
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
 from ohwb_pipeline.ingest.landing import landing_entries
 from ohwb_pipeline.ingest.read import ReadLimits
 
 CHUNK = 1 << 20
-
-
-@dataclass(frozen=True)
-class FileStamp:
-    mtime_ns: int
-    size: int
-    token: str  # the content hash, or why the file could not be hashed
 
 
 def file_token(path: Path, limits: ReadLimits) -> str:

@@ -22,6 +22,9 @@ def hmac_expr(column: str, key: bytes) -> pl.Expr:
     return pl.col(column).chash.hmac_sha256(key=key.decode("utf-8"))
 
 
+_MIN_SLICE_ROWS = 50_000  # below this a slice's set-up costs more than the second core saves
+
+
 def pseudonymised(frame: pl.DataFrame, column: str, key: bytes, key_column: str) -> pl.DataFrame:
     """`frame` with `column` replaced, in place, by its HMAC named `key_column`.
 
@@ -36,9 +39,6 @@ def pseudonymised(frame: pl.DataFrame, column: str, key: bytes, key_column: str)
     step = -(-frame.height // slices)
     parts = [frame.slice(i * step, step).lazy().select(columns) for i in range(slices)]
     return pl.concat(pl.collect_all(parts), rechunk=False)
-
-
-_MIN_SLICE_ROWS = 50_000
 
 
 def hmac_python(key: bytes, value: str) -> str:

@@ -139,13 +139,14 @@ def read_text_csv(path: Path, contract: Contract, limits: ReadLimits | None = No
     return read
 
 
-def _parse(raw: bytes, contract: Contract, has_blank_line: bool = True) -> FileRead:
+def _parse(raw: bytes, contract: Contract, has_blank_line: bool) -> FileRead:
     if not raw.strip():
         return FileRead(None, 0, "empty file: no header row")
     if b"\0" in raw[:4096]:
         return FileRead(None, 0, "not a text CSV: the file contains binary (NUL) bytes")
     if b"\r" in raw:  # CRLF: blank lines are judged after the line ends are made LF
-        raw, has_blank_line = raw.replace(b"\r\n", b"\n"), True
+        raw = raw.replace(b"\r\n", b"\n")
+        has_blank_line = b"\n\n" in raw
     body, shifts, removed = _drop_blank_lines(raw) if has_blank_line else (raw, [], 0)
     marked = body.replace(b"\n", f",{SENTINEL}\n".encode())
     try:
@@ -176,8 +177,6 @@ def _drop_blank_lines(body: bytes) -> tuple[bytes, list[tuple[int, int]], int]:
     """`body` without empty lines, the line shifts that restore each row's line number, and how many
     were dropped. A flood of blank lines then costs memory in proportion to its bytes, once: parsed as
     rows, 3 MB of them took 420 MiB."""
-    if b"\n\n" not in body:
-        return body, [], 0
     shifts, removed, newlines, position = [], 0, 0, 0
     for run in _BLANK_RUN.finditer(body):
         newlines += body.count(b"\n", position, run.start())
