@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandera.polars as pa
 import polars as pl
 
@@ -108,13 +109,13 @@ class MonthIngest:
 def _read_files(
     files: list[Path], lake: Lake, contract: Contract, period: str, guard: TruncationGuard, limits: ReadLimits
 ) -> tuple[pl.DataFrame, list[dict]]:
-    start, end = period_bounds(period)
-    frames, file_rows = [], []
+    file_rows = []
     # Files are parsed in threads (polars releases the GIL), each on its own so that one bad file
     # never affects another; results come back in file order. Measured on a national month of staff
     # in post (207 files): 0.48-0.60 s one by one, 0.32 s with 4 threads on 2 cores.
     with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
         reads = list(pool.map(lambda path: read_text_csv(path, contract, limits), files))
+    kept: list[tuple[str, FileRead]] = []
     for path, read in zip(files, reads, strict=True):
         rel = path.relative_to(lake.root).as_posix()
         org = path.stem
@@ -151,38 +152,46 @@ def _read_files(
             log.warning("%s: %s", rel, read.error or f"held as suspect: {suspect}")
             continue
         guard.accepted(org, read.rows_read)
-        frames.append(
-            read.frame.with_columns(
-                pl.lit(rel).alias(SOURCE_FILE),
-                read.line_numbers.alias(LINE_NUMBER),
-                pl.lit(path.stem).alias(FILE_ORG),
-                pl.lit(start).alias(PERIOD_START),
-                pl.lit(end).alias(PERIOD_END),
-                ragged_reasons(read).alias(RAGGED),
-            )
-        )
-    empty = pl.DataFrame(
-        schema={
-            **dict.fromkeys(contract.columns, pl.Utf8),
-            SOURCE_FILE: pl.Utf8,
-            LINE_NUMBER: pl.Int64,
-            FILE_ORG: pl.Utf8,
-            PERIOD_START: pl.Date,
-            PERIOD_END: pl.Date,
-            RAGGED: pl.Utf8,
-        }
+        kept.append((rel, read))
+    return with_provenance(kept, contract, period), file_rows
+
+
+def with_provenance(
+    kept: list[tuple[str, FileRead]], contract: Contract, period: str | None = None
+) -> pl.DataFrame:
+    """The kept files' rows (path relative to the lake, read), concatenated, with where each came from
+    (file and line), why its line is malformed (or null) and a row id; for a period, also the file's org
+    and the period's bounds.
+
+    The columns are built once over the month, not file by file: per file, a national staff month's 207
+    files spent 0.085 s making literal and all-null columns, against 0.010 s here."""
+    text = pl.concat(
+        [pl.DataFrame(schema=dict.fromkeys(contract.columns, pl.Utf8)), *(read.frame for _, read in kept)],
+        how="vertical_relaxed",
     )
-    text = pl.concat([empty, *frames], how="vertical_relaxed") if frames else empty
-    return text.with_row_index(ROW_ID), file_rows
-
-
-def ragged_reasons(read: FileRead) -> pl.Series:
-    """Per row of a read file: why its line is malformed (wrong number of fields), or null."""
-    reasons = pl.repeat(None, read.frame.height, dtype=pl.Utf8, eager=True).alias(RAGGED)
-    if read.ragged:
-        rows, texts = zip(*read.ragged, strict=True)
-        reasons = reasons.scatter(list(rows), list(texts))
-    return reasons
+    heights = np.array([read.frame.height for _, read in kept], dtype=np.int64)
+    file_index = pl.Series(np.repeat(np.arange(len(kept), dtype=np.uint32), heights))
+    offsets = np.concatenate(([0], np.cumsum(heights)[:-1])) if kept else heights
+    ragged_rows = [
+        int(offset) + row for offset, (_, read) in zip(offsets, kept, strict=True) for row, _ in read.ragged
+    ]
+    ragged = pl.repeat(None, text.height, dtype=pl.Utf8, eager=True)
+    if ragged_rows:
+        ragged = ragged.scatter(ragged_rows, [reason for _, read in kept for _, reason in read.ragged])
+    lines = pl.concat([pl.Series([], dtype=pl.Int64), *(read.line_numbers for _, read in kept)])
+    columns = [
+        pl.Series([rel for rel, _ in kept], dtype=pl.Utf8).gather(file_index).alias(SOURCE_FILE),
+        lines.alias(LINE_NUMBER),
+    ]
+    if period is not None:
+        start, end = period_bounds(period)
+        file_org = pl.Series([Path(rel).stem for rel, _ in kept], dtype=pl.Utf8).gather(file_index)
+        columns += [
+            file_org.alias(FILE_ORG),
+            pl.lit(start).alias(PERIOD_START),
+            pl.lit(end).alias(PERIOD_END),
+        ]
+    return text.with_columns(*columns, ragged.alias(RAGGED)).with_row_index(ROW_ID)
 
 
 def split_rows(

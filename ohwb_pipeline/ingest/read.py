@@ -196,9 +196,7 @@ def _well_formed(
     """Find lines with too few or too many fields and null their values; each row's line number."""
     # Polars pads a short line's missing fields with nulls, so the sentinel column is null exactly when a
     # line is short; on a long line it holds a real value. Blank lines were dropped before parsing.
-    end = frame[_SENTINEL_COLUMN]
-    short = end.is_null()
-    long = end.is_not_null() & (end != SENTINEL)
+    end = pl.col(_SENTINEL_COLUMN)
     lines = pl.int_range(frame.height, dtype=pl.Int64, eager=True) + 2
     if shifts:
         starts = np.array([s for s, _ in shifts])
@@ -207,17 +205,19 @@ def _well_formed(
         lines = lines + pl.Series(
             totals[np.searchsorted(starts, np.arange(1, frame.height + 1), side="right")]
         )
+    # One pass finds the malformed rows, which are almost always none; only those are then described
+    # (describing every row cost a national staff month 0.075 s over its 207 files).
+    bad = frame.select(pl.arg_where(end.is_null() | (end != SENTINEL))).to_series()
+    if not bad.len():
+        return frame.drop(_SENTINEL_COLUMN), [], lines
+    too_few = frame[_SENTINEL_COLUMN].gather(bad).is_null().to_list()
     ragged = [
-        (i, f"line {int(lines[i])}: fewer fields than the {len(header)} in the header")
-        for i in short.arg_true().to_list()
-    ] + [
-        (i, f"line {int(lines[i])}: more fields than the {len(header)} in the header")
-        for i in long.arg_true().to_list()
+        (row, f"line {line}: {'fewer' if few else 'more'} fields than the {len(header)} in the header")
+        for row, line, few in zip(bad.to_list(), lines.gather(bad).to_list(), too_few, strict=True)
     ]
-    bad = short | long
-    if bad.any():
-        frame = frame.with_columns(pl.when(bad).then(None).otherwise(pl.col(c)).alias(c) for c in header)
-    return frame.drop(_SENTINEL_COLUMN), sorted(ragged), lines
+    malformed = pl.int_range(pl.len()).is_in(bad.implode())
+    frame = frame.with_columns(pl.when(malformed).then(None).otherwise(pl.col(c)).alias(c) for c in header)
+    return frame.drop(_SENTINEL_COLUMN), ragged, lines
 
 
 def _first_line(exc: Exception) -> str:

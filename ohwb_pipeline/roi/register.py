@@ -7,9 +7,9 @@ from pathlib import Path
 import pandera.polars as pa
 import polars as pl
 
-from ohwb_pipeline.ingest.month import quarantine_rows, ragged_reasons, split_rows
+from ohwb_pipeline.ingest.month import quarantine_rows, split_rows, with_provenance
 from ohwb_pipeline.ingest.read import read_text_csv
-from ohwb_pipeline.ingest.validate import LINE_NUMBER, RAGGED, ROW_ID, SOURCE_FILE, Contract
+from ohwb_pipeline.ingest.validate import SOURCE_FILE, Contract
 
 log = logging.getLogger("ohwb.roi")
 
@@ -24,7 +24,7 @@ class RegisterIngest:
 def ingest_register(
     files: list[Path], root: Path, contract: Contract, schema: pa.DataFrameSchema
 ) -> RegisterIngest:
-    frames, log_rows = [], []
+    kept, log_rows = [], []
     for path in files:
         read = read_text_csv(path, contract)
         rel = path.relative_to(root).as_posix()
@@ -39,22 +39,8 @@ def ingest_register(
             }
         )
         if read.frame is not None:
-            frames.append(
-                read.frame.with_columns(
-                    pl.lit(rel).alias(SOURCE_FILE),
-                    read.line_numbers.alias(LINE_NUMBER),
-                    ragged_reasons(read).alias(RAGGED),
-                )
-            )
-    empty = pl.DataFrame(
-        schema={
-            **dict.fromkeys(contract.columns, pl.Utf8),
-            SOURCE_FILE: pl.Utf8,
-            LINE_NUMBER: pl.Int64,
-            RAGGED: pl.Utf8,
-        }
-    )
-    text = pl.concat([empty, *frames], how="vertical_relaxed").with_row_index(ROW_ID)
+            kept.append((rel, read))
+    text = with_provenance(kept, contract)
     accepted, quarantined = split_rows(text, contract, schema)
     counts = (
         pl.DataFrame(
