@@ -172,12 +172,15 @@ def with_provenance(
     heights = np.array([read.frame.height for _, read in kept], dtype=np.int64)
     file_index = pl.Series(np.repeat(np.arange(len(kept), dtype=np.uint32), heights))
     offsets = np.concatenate(([0], np.cumsum(heights)[:-1])) if kept else heights
-    ragged_rows = [
-        int(offset) + row for offset, (_, read) in zip(offsets, kept, strict=True) for row, _ in read.ragged
+    malformed = [
+        (int(offset) + row, reason)
+        for offset, (_, read) in zip(offsets, kept, strict=True)
+        for row, reason in read.ragged
     ]
     ragged = pl.repeat(None, text.height, dtype=pl.Utf8, eager=True)
-    if ragged_rows:
-        ragged = ragged.scatter(ragged_rows, [reason for _, read in kept for _, reason in read.ragged])
+    if malformed:
+        rows, reasons = zip(*malformed, strict=True)
+        ragged = ragged.scatter(list(rows), list(reasons))
     lines = pl.concat([pl.Series([], dtype=pl.Int64), *(read.line_numbers for _, read in kept)])
     columns = [
         pl.Series([rel for rel, _ in kept], dtype=pl.Utf8).gather(file_index).alias(SOURCE_FILE),
