@@ -5,7 +5,14 @@ import dagster as dg
 absence_monthly = dg.define_asset_job(
     "absence_monthly",
     selection=dg.AssetSelection.assets(
-        "organisations", "icbs", "absence_reasons", "staff_groups", "expected_submitters"
+        "organisations",
+        "icbs",
+        "absence_reasons",
+        "staff_groups",
+        "expected_submitters",
+        "staff_group_aliases",
+        "organisation_changes",
+        "aggregation_rules",
     )
     | dg.AssetSelection.groups("absence"),
     description="One month (or a range, as one run) from landing CSVs to the published absence tables",

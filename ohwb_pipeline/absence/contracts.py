@@ -4,8 +4,10 @@ contract bumps its version, which the manifest records.
 Each contract is checked inside the publication step before any partition is swapped in (a blocking
 check): a table that breaks its contract, or would publish an empty month, is not published.
 
-Withheld trust-months (docs/operations.md, "Completeness gate"): every org row carries `data_status`;
-a row whose status is not `complete` has null figures, never 0.
+Withheld organisation-months (docs/operations.md, "Completeness gate"): every org row carries
+`data_status`; a row whose status is not `complete` has null figures, never 0. Every org row also says
+which `source` its figures come from: the trust's own ESR extracts or NHS England's published rates
+(README "Real data"); a value a source cannot give is null with `withheld_reason`.
 """
 
 import datetime as dt
@@ -14,7 +16,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.polars import PolarsData
 
-from ohwb_pipeline.absence.status import DATA_STATUSES
+from ohwb_pipeline.absence.status import DATA_STATUSES, SOURCES
 from ohwb_pipeline.core.dictionary import column
 from ohwb_pipeline.core.publishing import PublishedContract
 from ohwb_pipeline.spc.method import VARIATION_ICONS
@@ -37,16 +39,22 @@ SUPPRESSED = (
     "null when FTE_DAYS_AVAILABLE <= 330 (suppressed, as in the official benchmark table); " + WITHHELD
 )
 AREA_CODE = "ODS code of the ICB or NHS England region; E92000001 for England"
+SOURCE = (
+    "where the figures come from: esr_extract (the trust's own ESR extracts) or nhs_published_rates "
+    "(NHS England's published benchmark file, real data)"
+)
+NO_SOURCE = "null when nothing landed for the organisation-month"
+ORG = "the organisation (trust, ICB, CSU or other body) as the publication names it that month"
 
 
 class AbsenceBenchmark(pa.DataFrameModel):
     DATE: dt.date = column("last day of the reporting month", "date")
-    NHSE_REGION_CODE: str = column("ODS code of the trust's NHS England region")
+    NHSE_REGION_CODE: str = column("ODS code of the organisation's NHS England region (QZZ: special bodies)")
     NHSE_REGION_NAME: str = column("name of the NHS England region")
-    ICB_CODE: str = column("ODS code of the trust's Integrated Care Board")
-    ICB_NAME: str = column("name of the Integrated Care Board")
-    ORG_CODE: str = column("ODS code of the trust")
-    ORG_NAME: str = column("name of the trust")
+    ICB_CODE: str = column("ODS code of the organisation's Integrated Care Board (ICS_CODE; QZZ: special bodies)")
+    ICB_NAME: str = column("the ICB's short name, as NHS England's publication writes it")
+    ORG_CODE: str = column("ODS code of the organisation")
+    ORG_NAME: str = column("name of " + ORG)
     STAFF_GROUP: str = column("ESR staff group, or 'All staff groups' for the trust's total")
     FTE_DAYS_LOST: float = column(
         "FTE days lost to sickness absence in the month", "FTE days", SUPPRESSED, nullable=True, ge=0
@@ -58,15 +66,20 @@ class AbsenceBenchmark(pa.DataFrameModel):
         "FTE days lost / FTE days available x 100", "%", SUPPRESSED, nullable=True, ge=0, le=100
     )
     data_status: str = column(
-        "complete, or why this trust-month's figures are withheld (see data_completeness)",
+        "complete, or why this organisation-month's figures are withheld (see data_completeness)",
         isin=DATA_STATUSES,
     )
+    source: str = column(SOURCE, rule=NO_SOURCE, nullable=True, isin=SOURCES)
 
     @pa.dataframe_check(name="withheld_means_null")
     def withheld_means_null(cls, data: PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(
             (pl.col("data_status") == "complete") | pl.col("SICKNESS_ABSENCE_RATE_PERCENT").is_null()
         )
+
+    @pa.dataframe_check(name="complete_has_a_source")
+    def complete_has_a_source(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select((pl.col("data_status") != "complete") | pl.col("source").is_not_null())
 
     @pa.dataframe_check(name="every_org_has_all_staff_groups")
     def every_org_has_all_staff_groups(cls, data: PolarsData) -> pl.LazyFrame:
@@ -91,12 +104,14 @@ class AbsenceBenchmark(pa.DataFrameModel):
 
 
 class AbsenceByReason(pa.DataFrameModel):
-    icb_code: str = column("ODS code of the trust's Integrated Care Board")
-    org_code: str = column("ODS code of the trust")
+    icb_code: str = column(
+        "ODS code of the organisation's Integrated Care Board", rule="null on England's rows", nullable=True
+    )
+    org_code: str = column("ODS code of the organisation; E92000001 for England (the publisher's totals)")
     staff_group: str = column("ESR staff group, or 'All staff groups'")
     reason_code: str = column(
         "ESR sickness reason code (S10-S99)",
-        rule="null on a withheld trust-month's single row",
+        rule="null on the single row of a withheld organisation-month or of one without reasons",
         nullable=True,
     )
     reason_label: str = column("the reason's ESR label", rule="null on a withheld row", nullable=True)
@@ -125,14 +140,25 @@ class AbsenceByReason(pa.DataFrameModel):
         ge=0,
         le=100,
     )
-    data_status: str = column("complete, or why the trust-month is withheld", isin=DATA_STATUSES)
+    data_status: str = column("complete, or why the organisation-month is withheld", isin=DATA_STATUSES)
+    source: str = column(
+        SOURCE + "; nhs_published_national on England's rows (NHS England's national totals, real data)",
+        rule=NO_SOURCE,
+        nullable=True,
+        isin=[*SOURCES, "nhs_published_national"],
+    )
+    withheld_reason: str = column(
+        "why a complete organisation-month has no reasons (its source gives none)",
+        rule="null when the reasons are given or the month is withheld (data_status)",
+        nullable=True,
+    )
 
     @pa.dataframe_check(name="withheld_means_null")
     def withheld_means_null(cls, data: PolarsData) -> pl.LazyFrame:
-        complete = pl.col("data_status") == "complete"
+        given = (pl.col("data_status") == "complete") & pl.col("withheld_reason").is_null()
         return data.lazyframe.select(
-            (complete & pl.col("reason_code").is_not_null())
-            | (~complete & pl.col("fte_days_lost").is_null() & pl.col("reason_code").is_null())
+            (given & pl.col("reason_code").is_not_null())
+            | (~given & pl.col("fte_days_lost").is_null() & pl.col("reason_code").is_null())
         )
 
     class Config:
@@ -150,11 +176,16 @@ class IcsIndicators(pa.DataFrameModel):
         "headcount, leavers or turnover_12m",
         isin=INDICATORS,
     )
+    source: str = column(
+        "organisations (summed over the area's complete organisations) or nhs_published_national "
+        "(England's totals as NHS England publishes them, real data)",
+        isin=["organisations", "nhs_published_national"],
+    )
     numerator: float = column(
-        "sum over the area's complete trusts: FTE days lost (rates), long-term days lost "
+        "sum over the area's complete organisations: FTE days lost (rates), long-term days lost "
         "(long_term_share), FTE days available (fte), headcount or leavers",
         "FTE days or people",
-        "withheld trusts are left out, never counted as 0",
+        "withheld organisations are left out, never counted as 0; null with withheld_reason",
         nullable=True,
         ge=0,
     )
@@ -169,14 +200,15 @@ class IcsIndicators(pa.DataFrameModel):
     value: float = column(
         "numerator / denominator (x 100 for rates and shares)",
         "% for rates, shares and turnover; FTE, people otherwise",
-        "null when no expected trust is complete; read coverage_percent before comparing",
+        "null when no expected organisation is complete, or with withheld_reason; read coverage_percent "
+        "before comparing",
         nullable=True,
         ge=0,
     )
     rolling_12m_value: float = column(
         "the same indicator over the 12 months to this one (leavers: their sum)",
         "as value",
-        "null until 12 months of the area exist",
+        "null until 12 months of the area exist, and when any of the 12 is withheld",
         nullable=True,
         ge=0,
     )
@@ -194,12 +226,37 @@ class IcsIndicators(pa.DataFrameModel):
         ge=1,
         le=42,
     )
-    orgs_expected: int = column("trusts in the area expected to submit this month", "trusts", ge=0)
-    orgs_included: int = column("trusts whose figures are in the value (complete)", "trusts", ge=0)
+    difference_from_publisher: float = column(
+        "England from the organisations minus NHS England's own national value, same month and indicator",
+        "percentage points or as value",
+        "null except on England's organisations rows of months with both",
+        nullable=True,
+    )
+    withheld_reason: str = column(
+        "why the value is withheld: a source of the area's organisations does not give it",
+        rule="null when the value is given (or simply has no data)",
+        nullable=True,
+    )
+    orgs_expected: int = column(
+        "organisations in the area expected to report this month",
+        "organisations",
+        "null on nhs_published_national rows",
+        nullable=True,
+        ge=0,
+    )
+    orgs_included: int = column(
+        "organisations whose figures are in the value (complete)",
+        "organisations",
+        "null on nhs_published_national rows",
+        nullable=True,
+        ge=0,
+    )
     coverage_percent: float = column(
-        "share of the expected trusts' FTE days available that the value includes (withheld trusts "
+        "share of the expected organisations' FTE days available that the value includes (withheld ones "
         "weighted by their last complete month)",
         "%",
+        "null on nhs_published_national rows",
+        nullable=True,
         ge=0,
         le=100,
     )
@@ -209,19 +266,28 @@ class IcsIndicators(pa.DataFrameModel):
         is_pct = pl.col("indicator").is_in(PERCENT_INDICATORS)
         return data.lazyframe.select(~is_pct | pl.col("value").is_null() | (pl.col("value") <= 100))
 
+    @pa.dataframe_check(name="withheld_means_null")
+    def withheld_means_null(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("withheld_reason").is_null() | pl.col("value").is_null())
+
     class Config:
         strict = True
         ordered = True
 
 
 class DataCompleteness(pa.DataFrameModel):
-    org_code: str = column("ODS code of the trust")
-    org_name: str = column("name of the trust")
-    icb_code: str = column("ODS code of the trust's Integrated Care Board")
-    expected: bool = column("true when the trust is in the expected-submitters list for this month")
+    org_code: str = column("ODS code of the organisation")
+    org_name: str = column("name of " + ORG)
+    icb_code: str = column("ODS code of the organisation's Integrated Care Board (QZZ: special bodies)")
+    expected: bool = column(
+        "true when the organisation is expected this month: in the expected-submitters list, or shown "
+        "by the publication in this or an earlier month, and not recorded closed (organisation_changes)"
+    )
+    source: str = column(SOURCE, rule=NO_SOURCE, nullable=True, isin=SOURCES)
     data_status: str = column(
         "complete (figures published), or missing_absence, missing_staff_in_post, missing_both, "
-        "rejected_file, suspect_truncation (figures withheld)",
+        "rejected_file, suspect_truncation, missing_from_publication (an organisation the published "
+        "file no longer shows), rejected_rows (its published rows failed a check) (figures withheld)",
         isin=DATA_STATUSES,
     )
     absence_file_status: str = column(
@@ -232,12 +298,31 @@ class DataCompleteness(pa.DataFrameModel):
         "the month's staff-in-post file: ok, missing, rejected_file or suspect_truncation",
         isin=["ok", "missing", "rejected_file", "suspect_truncation"],
     )
+    published_file_status: str = column(
+        "the month's NHS England benchmark file: ok, missing, rejected_file or suspect_truncation",
+        isin=["ok", "missing", "rejected_file", "suspect_truncation"],
+    )
     absence_sha256: str = column(
         "SHA-256 of the absence file the figures come from", rule="null when no file was used", nullable=True
     )
     staff_in_post_sha256: str = column(
         "SHA-256 of the staff-in-post file the figures come from",
         rule="null when no file was used",
+        nullable=True,
+    )
+    published_sha256: str = column(
+        "SHA-256 of NHS England's benchmark file the figures come from",
+        rule="null unless source is nhs_published_rates",
+        nullable=True,
+    )
+    last_seen_in_publication: str = column(
+        "the latest month, up to this one, whose published file shows the organisation (YYYY-MM)",
+        rule="null for an organisation never in the publication",
+        nullable=True,
+    )
+    closed_from: str = column(
+        "the month from which organisation_changes records it closed or merged (YYYY-MM)",
+        rule="null while no change is recorded",
         nullable=True,
     )
 
@@ -351,42 +436,48 @@ class SpcIndicators(pa.DataFrameModel):
 CONTRACTS: dict[str, PublishedContract] = {
     "absence_benchmark": PublishedContract(
         AbsenceBenchmark,
-        "2.0",
+        "3.0",
         identity=("ORG_CODE", "STAFF_GROUP"),
         area_column="ORG_CODE",
         description=(
             "NHS-compatible sickness absence benchmark table (official columns and suppression rule), "
-            "with each trust-month's data_status; withheld trusts have null figures."
+            "with each organisation-month's data_status and source; withheld ones have null figures. "
+            "Rows with source nhs_published_rates are REAL published NHS England figures; esr_extract "
+            "rows are the trusts' own extracts (synthetic in the demo)."
         ),
     ),
     "absence_by_reason": PublishedContract(
         AbsenceByReason,
-        "2.0",
+        "3.0",
         identity=("org_code", "staff_group", "reason_code"),
         area_column="org_code",
         check_each_partition=True,
-        description="FTE days lost by ESR reason per trust and staff group, with each reason's share.",
+        description=(
+            "FTE days lost by ESR reason per organisation and staff group, with each reason's share; "
+            "England's rows are NHS England's published national totals (REAL data)."
+        ),
     ),
     "ics_indicators": PublishedContract(
         IcsIndicators,
-        "2.0",
-        identity=("level", "area_code", "indicator"),
+        "3.0",
+        identity=("level", "area_code", "indicator", "source"),
         area_column="area_code",
         description=(
             "ICB, region and England indicators (long format) with rolling 12 months, change, rank, and"
-            " the coverage of expected trusts behind each value."
+            " the coverage of expected organisations behind each value; England also as NHS England "
+            "publishes it (source nhs_published_national, REAL data), with the difference."
         ),
     ),
     "data_completeness": PublishedContract(
         DataCompleteness,
-        "1.0",
+        "2.0",
         identity=("org_code",),
         area_column="org_code",
         check_each_partition=True,
-        sources=("absence_sha256", "staff_in_post_sha256"),
+        sources=("absence_sha256", "staff_in_post_sha256", "published_sha256"),
         description=(
-            "Per trust and month: expected or not, data_status, and the hashes of the two files its "
-            "figures come from."
+            "Per organisation and month: expected or not, source, data_status, the hashes of the files "
+            "its figures come from, and when the publication last showed it."
         ),
     ),
     "spc_indicators": PublishedContract(

@@ -15,6 +15,8 @@ import polars as pl
 from ohwb_pipeline.absence import checks
 from ohwb_pipeline.absence.assets import GROUP, POOL, absence_facts, workforce_facts
 from ohwb_pipeline.absence.contracts import CONTRACTS
+from ohwb_pipeline.absence.figures import load_org_figures
+from ohwb_pipeline.absence.publisher_assets import published_rates, published_reasons
 from ohwb_pipeline.absence.spc_indicators import spc_update
 from ohwb_pipeline.absence.status import area_coverage, load_org_weights, org_month_status
 from ohwb_pipeline.core import duck
@@ -33,11 +35,32 @@ from ohwb_pipeline.core.publishing import (
     recover,
 )
 from ohwb_pipeline.core.resources import OhwbSettings
-from ohwb_pipeline.reference.assets import absence_reasons, icbs, organisations
+from ohwb_pipeline.reference.assets import (
+    absence_reasons,
+    icbs,
+    organisations,
+    staff_group_aliases,
+    staff_groups,
+)
 
 TABLES = ["absence_benchmark", "absence_by_reason", "ics_indicators", "data_completeness", "spc_indicators"]
 RECOMPUTE_MONTHS_AFTER = 12
-_DEPS = [absence_facts, workforce_facts, org_month_status, organisations, icbs, absence_reasons]
+NO_REASONS = "NHS England's published rates give no reasons for absence"
+NO_NATIONAL_DETAIL = (
+    "NHS England's national file gives days lost by reason, not episode lengths, headcounts or leavers"
+)
+_DEPS = [
+    absence_facts,
+    workforce_facts,
+    published_rates,
+    published_reasons,
+    org_month_status,
+    organisations,
+    icbs,
+    absence_reasons,
+    staff_groups,
+    staff_group_aliases,
+]
 
 
 class MissingInputs(Exception):
@@ -91,26 +114,30 @@ def absence_publication(context: dg.AssetExecutionContext, settings: OhwbSetting
 
 
 def missing_inputs(lake: Lake, periods: list[str]) -> str:
-    """Why the months cannot be published, or '' when every month has its facts and some staff in post."""
+    """Why the months cannot be published, or '' when every month has its facts and a denominator: some
+    staff in post accepted, or NHS England's published rates for the month."""
     problems = []
-    for table in ("absence_facts", "workforce_facts", "org_month_status"):
+    for table in ("absence_facts", "workforce_facts", "published_rates", "org_month_status"):
         absent = [p for p in periods if not partition_file(lake.warehouse_table(table), p).exists()]
         if absent:
             problems.append(f"{table} has no partition for {', '.join(absent)}")
     if not problems:
-        workforce = pl.scan_parquet(
-            table_glob(lake.warehouse_table("workforce_facts")), hive_partitioning=True
-        )
-        present = set(
-            workforce.select(pl.col("period").cast(pl.Utf8))
-            .filter(pl.col("period").is_in(periods))
-            .unique()
-            .collect()["period"]
+        present = _periods_with_rows(lake, "workforce_facts", periods) | _periods_with_rows(
+            lake, "published_rates", periods
         )
         empty = [p for p in periods if p not in present]
         if empty:
-            problems.append(f"no staff in post was accepted for {', '.join(empty)}")
+            problems.append(
+                f"no staff in post and no published rates were accepted for {', '.join(empty)}"
+            )
     return "; ".join(problems)
+
+
+def _periods_with_rows(lake: Lake, table: str, periods: list[str]) -> set[str]:
+    rows = pl.scan_parquet(table_glob(lake.warehouse_table(table)), hive_partitioning=True)
+    return set(
+        rows.select(pl.col("period").cast(pl.Utf8)).filter(pl.col("period").is_in(periods)).unique().collect()["period"]
+    )
 
 
 def later_published_months(lake: Lake, periods: list[str]) -> list[str]:
@@ -125,6 +152,7 @@ def compute_updates(settings: OhwbSettings, periods: list[str], later: list[str]
     lake = Lake(settings.root)
     con = duck.connect(settings)
     last = later[-1] if later else periods[-1]
+    lookback = shift_month(periods[0], -12)
     params = {
         "absence_facts": table_glob(lake.warehouse_table("absence_facts")),
         "workforce_facts": table_glob(lake.warehouse_table("workforce_facts")),
@@ -132,9 +160,15 @@ def compute_updates(settings: OhwbSettings, periods: list[str], later: list[str]
         "organisations": str(lake.reference_table("organisations")),
         "icbs": str(lake.reference_table("icbs")),
         "absence_reasons": str(lake.reference_table("absence_reasons")),
+        "staff_groups": str(lake.reference_table("staff_groups")),
+        "staff_group_aliases": str(lake.reference_table("staff_group_aliases")),
+        "published_reasons": table_glob(lake.warehouse_table("published_reasons")),
+        "no_reasons": NO_REASONS,
+        "no_national_detail": NO_NATIONAL_DETAIL,
         "first": periods[0],
         "last": periods[-1],
     }
+    load_org_figures(con, lake, lookback, last)
     frames = {}
     for table in ("absence_benchmark", "absence_by_reason", "data_completeness"):
         sql = duck.load_sql(__file__, table)
@@ -142,7 +176,7 @@ def compute_updates(settings: OhwbSettings, periods: list[str], later: list[str]
     load_org_weights(con, lake, last)
     con.register("area_coverage", area_coverage(con, periods[0], last))
     sql = duck.load_sql(__file__, "ics_indicators")
-    ics_params = {**params, "last": last, "lookback": shift_month(periods[0], -12)}
+    ics_params = {**params, "last": last, "lookback": lookback}
     ics = con.sql(sql, params={k: v for k, v in ics_params.items() if f"${k}" in sql}).pl()
     ics_periods = [*periods, *later]
     frames["ics_indicators"] = ics.filter(pl.col("period").is_in(ics_periods))

@@ -1,7 +1,8 @@
 """`spc_indicators`: Making Data Count SPC over each area's full published history.
 
-Series: every ICB, region and England series of the area indicators below, and every trust's sickness
-absence rate (All staff groups). A withheld month (null value) is not a point: the series runs over the
+Series: every ICB, region and England series of the area indicators below, and every organisation's
+sickness absence rate (All staff groups). A recorded merger (organisation_changes.csv) starts new limits
+in the successor's series at the merger month. A withheld month (null value) is not a point: the series runs over the
 months that have figures. Limits use the whole history, so every month of the table is recomputed in
 each publication, in the same commit as the figures it is drawn from.
 
@@ -15,7 +16,8 @@ from ohwb_pipeline.absence.contracts import CONTRACTS
 from ohwb_pipeline.core.lake import Lake, existing_partitions, table_glob
 from ohwb_pipeline.core.publishing import TableUpdate
 from ohwb_pipeline.core.resources import OhwbSettings
-from ohwb_pipeline.spc.method import SpcOptions, assurance_expr, spc, variation_icon
+from ohwb_pipeline.reference.load import read_reference
+from ohwb_pipeline.spc.method import REBASE_HERE, SpcOptions, assurance_expr, spc, variation_icon
 
 TABLE = "spc_indicators"
 # Every published SPC indicator is better lower; the direction is part of the indicator's definition.
@@ -28,6 +30,7 @@ DIRECTIONS = {
 }
 TRUST_INDICATOR = "sickness_absence_rate"
 POINT_COLUMNS = ["period", "level", "area_code", "area_name", "parent_code", "indicator", "value"]
+# (A trust's series also carries REBASE_HERE: true at a recorded merger month of the successor.)
 TARGET_SCHEMA = {"indicator": pl.Utf8, "area_code": pl.Utf8, "target": pl.Float64}
 _SERIES = ["level", "area_code", "indicator"]
 
@@ -35,7 +38,9 @@ _SERIES = ["level", "area_code", "indicator"]
 def spc_update(settings: OhwbSettings, benchmark: TableUpdate, ics: TableUpdate) -> TableUpdate:
     """The whole of `spc_indicators`, from the published history with this commit's months replaced."""
     lake = Lake(settings.root)
-    points = pl.concat([_area_points(lake, ics), _trust_points(lake, benchmark)])
+    points = pl.concat(
+        [_area_points(lake, ics).with_columns(pl.lit(False).alias(REBASE_HERE)), _trust_points(lake, benchmark)]
+    )
     frame = compute(points, read_targets(settings))
     periods = sorted(frame["period"].unique().to_list())
     gone = [p for p in existing_partitions(lake.published_table(TABLE)) if p not in set(periods)]
@@ -109,7 +114,8 @@ def _history(lake: Lake, table: str, replaced: list[str]) -> pl.LazyFrame | None
 
 
 def _area_points(lake: Lake, ics: TableUpdate) -> pl.DataFrame:
-    wanted = pl.col("indicator").is_in(list(DIRECTIONS))
+    # The pipeline's own areas only: NHS England's national totals are a comparison, not a series here.
+    wanted = pl.col("indicator").is_in(list(DIRECTIONS)) & (pl.col("source") == "organisations")
     parts = [ics.frame.lazy()]
     earlier = _history(lake, ics.table, ics.partitions)
     if earlier is not None:
@@ -147,4 +153,18 @@ def _trust_points(lake: Lake, benchmark: TableUpdate) -> pl.DataFrame:
             pl.col("SICKNESS_ABSENCE_RATE_PERCENT").alias("value"),
         )
         .collect()
+        .join(_merger_months(lake), on=["area_code", "period"], how="left")
+        .with_columns(pl.col(REBASE_HERE).fill_null(False))
+    )
+
+
+def _merger_months(lake: Lake) -> pl.DataFrame:
+    """(successor, month) of every recorded merger: a merger is a known change to the successor's
+    process, so its series starts a new set of limits there."""
+    changes = read_reference(lake, "organisation_changes")
+    return (
+        changes.filter(pl.col("successor_code").is_not_null() & (pl.col("change") == "merger"))
+        .select(pl.col("successor_code").alias("area_code"), pl.col("closed_from").alias("period"))
+        .unique()
+        .with_columns(pl.lit(True).alias(REBASE_HERE))
     )

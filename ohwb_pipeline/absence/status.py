@@ -22,7 +22,14 @@ from ohwb_pipeline.core.metadata import (
 )
 from ohwb_pipeline.core.partitions import monthly_partitions, months_in_window, single_run
 from ohwb_pipeline.core.resources import OhwbSettings
-from ohwb_pipeline.reference.assets import expected_submitters, icbs, organisations
+from ohwb_pipeline.absence.publisher_assets import published_rates
+from ohwb_pipeline.reference.assets import (
+    aggregation_rules,
+    expected_submitters,
+    icbs,
+    organisation_changes,
+    organisations,
+)
 
 COMPLETENESS = "completeness"
 DATA_STATUSES = [
@@ -32,13 +39,20 @@ DATA_STATUSES = [
     "missing_both",
     "rejected_file",
     "suspect_truncation",
+    "missing_from_publication",
+    "rejected_rows",
 ]
+SOURCES = ["esr_extract", "nhs_published_rates"]
 
 
 def load_org_weights(con: duckdb.DuckDBPyConnection, lake: Lake, last: str) -> None:
     """Register `org_weights` (each trust-month's coverage weight) on `con` for area_coverage.sql."""
     sql = duck.load_sql(__file__, "org_weights")
-    params = {"org_month_status": table_glob(lake.warehouse_table("org_month_status")), "last": last}
+    params = {
+        "org_month_status": table_glob(lake.warehouse_table("org_month_status")),
+        "aggregation_rules": str(lake.reference_table("aggregation_rules")),
+        "last": last,
+    }
     con.execute(f"CREATE OR REPLACE TEMP TABLE org_weights AS {sql}", params)
 
 
@@ -51,15 +65,27 @@ def area_coverage(con: duckdb.DuckDBPyConnection, first: str, last: str) -> pl.D
     backfill_policy=single_run,
     group_name=GROUP,
     pool=POOL,
-    deps=[absence_episodes, staff_in_post, workforce_facts, expected_submitters, organisations, icbs],
+    deps=[
+        absence_episodes,
+        staff_in_post,
+        workforce_facts,
+        published_rates,
+        expected_submitters,
+        organisation_changes,
+        aggregation_rules,
+        organisations,
+        icbs,
+    ],
     kinds={"duckdb", "parquet"},
     check_specs=[
         dg.AssetCheckSpec(
             COMPLETENESS,
             asset="org_month_status",
             blocking=True,
-            description="Names every expected trust whose figures are withheld, per month. Warns; blocks "
-            "publication when England's coverage is below the configured minimum (off by default)",
+            description="Names every expected organisation whose figures are withheld, per month, and "
+            "every organisation the published file stopped showing, with the month it was last seen (until "
+            "its closure or merger is recorded in organisation_changes). Warns; blocks publication when "
+            "England's coverage is below the configured minimum (off by default)",
         )
     ],
 )
@@ -76,6 +102,10 @@ def org_month_status(context: dg.AssetExecutionContext, settings: OhwbSettings):
         "expected_submitters": str(lake.reference_table("expected_submitters")),
         "absence_log": table_glob(lake.warehouse_table("ingest_log") / "absence_episodes"),
         "staff_log": table_glob(lake.warehouse_table("ingest_log") / "staff_in_post"),
+        "published_log": table_glob(lake.warehouse_table("ingest_log") / "published_rates"),
+        "published_rates": table_glob(lake.warehouse_table("published_rates")),
+        "published_quarantine": table_glob(lake.quarantine_table("published_rates")),
+        "organisation_changes": str(lake.reference_table("organisation_changes")),
         "organisations": str(lake.reference_table("organisations")),
         "icbs": str(lake.reference_table("icbs")),
         "workforce_facts": table_glob(lake.warehouse_table("workforce_facts")),
@@ -102,7 +132,23 @@ def org_month_status(context: dg.AssetExecutionContext, settings: OhwbSettings):
 def completeness(status: pl.DataFrame, england: pl.DataFrame, floor: float) -> dg.AssetCheckResult:
     """Warns naming every withheld expected trust; an ERROR (blocking) below the coverage floor."""
     withheld = status.filter(pl.col("expected") & (pl.col("data_status") != "complete")).select(
-        "period", "org_code", "data_status", "absence_file_status", "staff_in_post_file_status"
+        "period",
+        "org_code",
+        "org_name",
+        "data_status",
+        "source",
+        "last_seen_in_publication",
+        "absence_file_status",
+        "staff_in_post_file_status",
+        "published_file_status",
+    )
+    # An organisation the publication stopped showing: named with the month it was last seen, until a
+    # data engineer records its closure or merger (organisation_changes.csv).
+    gone = (
+        withheld.filter(pl.col("data_status") == "missing_from_publication")
+        .group_by("org_code", "org_name", "last_seen_in_publication")
+        .agg(pl.col("period").min().alias("first_month_missing"), pl.len().alias("months_missing"))
+        .sort("org_code")
     )
     coverage = england.select("period", "orgs_expected", "orgs_included", "coverage_percent").sort("period")
     below = coverage.filter(pl.col("coverage_percent") < floor) if floor > 0 else coverage.clear()
@@ -124,6 +170,7 @@ def completeness(status: pl.DataFrame, england: pl.DataFrame, floor: float) -> d
             if coverage.height
             else 0.0,
             "withheld_by_month": markdown_preview(by_month.sort("period"), rows=60),
+            "no_longer_in_publication": markdown_preview(gone, rows=60),
             "withheld": markdown_preview(withheld, rows=60),
             "england_coverage": markdown_preview(coverage, rows=60),
         },

@@ -102,6 +102,12 @@ class OhwbSettings(dg.ConfigurableResource):
         local = self.config_dir / "expected_submitters.csv"
         return local if local.is_file() else self.reference_dir / "expected_submitters.csv"
 
+    def config_or_reference(self, name: str) -> Path:
+        """A deployment's own `<data dir>/config/<name>` when it exists, else the reference file shipped
+        with the project (organisation changes, aggregation rules)."""
+        local = self.config_dir / name
+        return local if local.is_file() else self.reference_dir / name
+
     @property
     def spc_targets_path(self) -> Path:
         """Optional SPC assurance targets (README "Configuration"); without the file, no assurance."""

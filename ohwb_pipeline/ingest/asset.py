@@ -43,6 +43,9 @@ def ingest_periods(
         staff_drop=settings.staff_truncation_drop,
         min_rows=settings.truncation_min_rows,
         history=accepted_row_history(lake, contract, periods[0]),
+        unit_history=accepted_row_history(lake, contract, periods[0], "organisations")
+        if contract.national_file
+        else {},
         overrides=read_overrides(settings.ingest_overrides_path, landing_name),
     )
     limits = ReadLimits(settings.max_file_mib * 1024 * 1024, settings.max_line_kib * 1024)

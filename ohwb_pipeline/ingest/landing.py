@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ORG_FILE = re.compile(r"^[A-Z0-9]{3,5}\.csv$")
+# A national file keeps its publisher's name, spaces, commas and all: `NHS Sickness Absence benchmarking
+# tool CSV, April 2024.csv`. Any visible `.csv` name that is not an editor or backup file is one.
+NATIONAL_FILE = re.compile(r"^[^.~$#][^/]*\.csv$")
 _BACKUP = re.compile(r"(~|\.bak|\.swp|\.swo|\.tmp|\.orig|\.part)$", re.IGNORECASE)
 
 
@@ -30,24 +33,37 @@ class Entry:
         return self.name[:-4] if ORG_FILE.match(self.name) else None
 
 
-def landing_entries(folder: Path) -> list[Entry]:
-    """Every entry of `folder`, sorted by name; nothing is opened or followed."""
+def landing_entries(folder: Path, national: bool = False) -> list[Entry]:
+    """Every entry of `folder`, sorted by name; nothing is opened or followed.
+
+    `national`: the folder holds one national file for the period. Two or more readable files are all
+    refused, since which one is the publication cannot be guessed; the month then has no national file."""
     if not folder.is_dir():
         return []
     entries = []
     with os.scandir(folder) as scan:
         for item in scan:
-            entries.append(judge(Path(item.path), item.stat(follow_symlinks=False).st_mode))
-    return sorted(entries, key=lambda e: e.name)
+            entries.append(judge(Path(item.path), item.stat(follow_symlinks=False).st_mode, national))
+    entries = sorted(entries, key=lambda e: e.name)
+    readable = [e for e in entries if e.status == "read"]
+    if national and len(readable) > 1:
+        names = ", ".join(f"'{e.name}'" for e in readable)
+        reason = f"{len(readable)} national files in one month's folder ({names}): keep exactly one"
+        entries = [Entry(e.name, e.path, "refused", reason) if e.status == "read" else e for e in entries]
+    return entries
 
 
-def judge(path: Path, mode: int) -> Entry:
+def judge(path: Path, mode: int, national: bool = False) -> Entry:
     name = path.name
-    if ORG_FILE.match(name):
+    pattern = NATIONAL_FILE if national else ORG_FILE
+    if pattern.match(name) and not (national and _BACKUP.search(name)):
         if stat.S_ISREG(mode):
             return Entry(name, path, "read")
         return Entry(name, path, "refused", f"not a regular file: {kind_of(mode)}; never opened")
-    return Entry(name, path, "ignored", _ignored_reason(name, mode))
+    reason = _ignored_reason(name, mode)
+    if national and reason.startswith("not named"):
+        reason = "not named like a national file (a visible name ending in lower-case .csv)"
+    return Entry(name, path, "ignored", reason)
 
 
 def kind_of(mode: int) -> str:

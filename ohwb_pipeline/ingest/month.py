@@ -53,7 +53,11 @@ LOG_SCHEMA = {
     "rows_accepted": pl.Int64,
     "rows_quarantined": pl.Int64,
     "rows_in_rejected_file": pl.Int64,
+    "organisations": pl.Int64,  # organisations in a national file; null for a trust's own file
 }
+# The ingest log's `org_code` for a national file: the truncation guard follows it from month to month
+# whatever the publisher names the file.
+NATIONAL = "NATIONAL"
 
 
 ACCEPTED_STATUSES = ("ok", "partial")
@@ -63,26 +67,28 @@ def ingest_log_root(lake: Lake, contract: Contract) -> Path:
     return lake.warehouse_table("ingest_log") / contract.name
 
 
-def accepted_row_history(lake: Lake, contract: Contract, before: str) -> dict[str, list[int]]:
-    """Each trust's rows read in its accepted files of earlier periods, oldest first (the guard's history)."""
+def accepted_row_history(
+    lake: Lake, contract: Contract, before: str, column: str = "rows_read"
+) -> dict[str, list[int]]:
+    """Each trust's rows read (or `column`) in its accepted files of earlier periods, oldest first (the
+    guard's history)."""
     root = ingest_log_root(lake, contract)
     key = contract.partition_key
     earlier = [p for p in existing_partitions(root, key) if p < before]
     if not earlier:
         return {}
+    # Logs written before a column existed (`organisations`) read it as null.
     logs = pl.concat(
-        [
-            pl.read_parquet(
-                partition_file(root, p, key), columns=["org_code", "status", "rows_read"]
-            ).with_columns(pl.lit(p).alias("period"))
-            for p in earlier
-        ],
+        [pl.read_parquet(partition_file(root, p, key)).with_columns(pl.lit(p).alias("period")) for p in earlier],
         how="diagonal_relaxed",
     )
-    accepted = logs.filter(pl.col("status").is_in(ACCEPTED_STATUSES)).sort("org_code", "period")
+    if column not in logs.columns:
+        return {}
+    accepted = logs.filter(pl.col("status").is_in(ACCEPTED_STATUSES) & pl.col(column).is_not_null())
+    accepted = accepted.sort("org_code", "period")
     return {
-        org: rows
-        for org, rows in accepted.group_by("org_code", maintain_order=True).agg("rows_read").iter_rows()
+        org: values
+        for org, values in accepted.group_by("org_code", maintain_order=True).agg(column).iter_rows()
     }
 
 
@@ -118,13 +124,14 @@ def _read_files(
     kept: list[tuple[str, FileRead]] = []
     for path, read in zip(files, reads, strict=True):
         rel = path.relative_to(lake.root).as_posix()
-        org = path.stem
+        org = NATIONAL if contract.national_file else path.stem
+        units = _organisations(read) if contract.national_file else None
         if read.extra_columns:
             log.warning("%s: extra columns ignored: %s", rel, ", ".join(read.extra_columns))
         # A cut last line often also makes the file unparseable: truncation is the truer diagnosis.
         cut = read.sha256 is not None and not read.ends_with_newline
         suspect = (
-            guard.suspect_reason(org, read.rows_read, read.ends_with_newline)
+            guard.suspect_reason(org, read.rows_read, read.ends_with_newline, units)
             if cut or not read.error
             else None
         )
@@ -146,14 +153,21 @@ def _read_files(
                 # that rows_read = rows_accepted + rows_quarantined holds for every file.
                 "rows_read": 0 if rejected else read.rows_read,
                 "rows_in_rejected_file": read.rows_read if rejected else 0,
+                "organisations": units,
             }
         )
         if rejected:
             log.warning("%s: %s", rel, read.error or f"held as suspect: {suspect}")
             continue
-        guard.accepted(org, read.rows_read)
+        guard.accepted(org, read.rows_read, units)
         kept.append((rel, read))
     return with_provenance(kept, contract, period), file_rows
+
+
+def _organisations(read: FileRead) -> int | None:
+    if read.frame is None or "org_code" not in read.frame.columns:
+        return None
+    return read.frame["org_code"].drop_nulls().n_unique()
 
 
 def with_provenance(
@@ -245,7 +259,7 @@ def ingest_month(
     limits: ReadLimits | None = None,
 ) -> MonthIngest:
     timer = _StageTimer()
-    entries = landing_entries(lake.landing_dir(landing_name, period))
+    entries = landing_entries(lake.landing_dir(landing_name, period), contract.national_file)
     files = [e.path for e in entries if e.status == "read"]
     guard = guard or TruncationGuard(rule=None)
     text, file_rows = _read_files(files, lake, contract, period, guard, limits or ReadLimits())

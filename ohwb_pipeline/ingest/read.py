@@ -160,7 +160,7 @@ def _parse(raw: bytes, contract: Contract, has_blank_line: bool) -> FileRead:
         )
     except Exception as exc:
         return FileRead(None, 0, f"not a readable CSV: {_first_line(exc)}")
-    header = [c.strip().lstrip("\ufeff").lower() for c in frame.columns[:-1]]
+    header = _canonical_header([c.strip().lstrip("\ufeff").lower() for c in frame.columns[:-1]], contract)
     frame = frame.rename(dict(zip(frame.columns, [*header, _SENTINEL_COLUMN], strict=True)))
     missing = [c for c in contract.required if c not in header]
     if missing:
@@ -171,6 +171,15 @@ def _parse(raw: bytes, contract: Contract, has_blank_line: bool) -> FileRead:
     absent = [pl.lit(None, pl.Utf8).alias(c) for c in contract.columns if c not in header]
     typed = frame.with_columns(absent).select(list(contract.columns))
     return FileRead(typed, typed.height, None, extra, ragged=ragged, blank_lines=removed, line_numbers=lines)
+
+
+def _canonical_header(header: list[str], contract: Contract) -> list[str]:
+    """Older or newer files' names for a contract column (`icb_code` for `ics_code`) read as the contract's
+    own; where a file has both, the contract's name wins and the alias is an extra column."""
+    return [
+        contract.aliases[name] if name in contract.aliases and contract.aliases[name] not in header else name
+        for name in header
+    ]
 
 
 def _drop_blank_lines(body: bytes) -> tuple[bytes, list[tuple[int, int]], int]:

@@ -12,6 +12,11 @@ Two rules (docs/operations.md, "Truncation guard"):
     months by more than 4x the trust's own typical month-on-month movement (root mean square of the
     log ratios over up to 24 months, at least 9 months of history), and never for a fall under 20%.
 
+- **A national file** (NHS England's publication, one file for every organisation): more than
+  `staff_drop` (20%) fewer rows, or more than `NATIONAL_ORG_DROP` (5%) fewer organisations, than its
+  last accepted month. Real months move by at most 1.1% in rows and 3 organisations (of 280 to 289)
+  from one month to the next (January 2023 to June 2025).
+
 A data engineer accepts a legitimately smaller file with `ohwb accept-file`, which records who, why and
 the file's content hash in `<data dir>/config/ingest_overrides.csv`; the ingest log shows the override.
 An override covers that exact content only: a changed file is judged again.
@@ -26,6 +31,8 @@ from pathlib import Path
 
 STAFF_RULE = "staff_in_post"
 EPISODES_RULE = "episodes"
+NATIONAL_RULE = "national_file"
+NATIONAL_ORG_DROP = 0.05
 ABSENCE_SD_MULTIPLIER = 4.0
 ABSENCE_MIN_DROP = 0.20
 ABSENCE_MIN_MONTHS = 9
@@ -51,12 +58,20 @@ class TruncationGuard:
     staff_drop: float = 0.20
     min_rows: int = 100
     history: dict[str, list[int]] = field(default_factory=dict)
+    # Organisations in each accepted national file, oldest first (national_file rule only).
+    unit_history: dict[str, list[int]] = field(default_factory=dict)
     overrides: dict[tuple[str, str, str], Override] = field(default_factory=dict)
 
-    def suspect_reason(self, org: str, rows: int, ends_with_newline: bool) -> str | None:
+    def suspect_reason(
+        self, org: str, rows: int, ends_with_newline: bool, units: int | None = None
+    ) -> str | None:
         if not ends_with_newline:
             return "last line is cut mid-row: the file does not end with a line break"
         past = self.history.get(org, [])
+        if self.rule == NATIONAL_RULE:
+            return staff_reason(rows, past, self.staff_drop, 1) or units_reason(
+                units, self.unit_history.get(org, [])
+            )
         if self.rule == STAFF_RULE:
             return staff_reason(rows, past, self.staff_drop, self.min_rows)
         if self.rule == EPISODES_RULE:
@@ -66,8 +81,10 @@ class TruncationGuard:
     def override(self, period: str, org: str, sha256: str | None) -> Override | None:
         return self.overrides.get((period, org, sha256 or ""))
 
-    def accepted(self, org: str, rows: int) -> None:
+    def accepted(self, org: str, rows: int, units: int | None = None) -> None:
         self.history.setdefault(org, []).append(rows)
+        if units is not None:
+            self.unit_history.setdefault(org, []).append(units)
 
 
 def staff_reason(rows: int, past: list[int], drop: float, min_rows: int) -> str | None:
@@ -78,6 +95,18 @@ def staff_reason(rows: int, past: list[int], drop: float, min_rows: int) -> str 
         return (
             f"{rows:,} rows, {1 - rows / last:.0%} below the {last:,} of its last accepted month "
             f"(limit {drop:.0%})"
+        )
+    return None
+
+
+def units_reason(units: int | None, past: list[int]) -> str | None:
+    if units is None or not past:
+        return None
+    last = past[-1]
+    if units < (1 - NATIONAL_ORG_DROP) * last:
+        return (
+            f"{units:,} organisations, {1 - units / last:.0%} fewer than the {last:,} of its last accepted "
+            f"month (limit {NATIONAL_ORG_DROP:.0%})"
         )
     return None
 

@@ -7,6 +7,7 @@
 """
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import pandera.polars as pa
@@ -47,6 +48,15 @@ class Contract:
     # its org's file for the period. Found here, on the short raw ids, it spares later SQL from
     # grouping every person by their 64-character key to find the few who repeat.
     repeat_flag: str | None = None
+    # How dates are written: ISO for the pipeline's own extracts, dd/mm/yyyy for NHS England's files.
+    date_format: str = "%Y-%m-%d"
+    # Header names that older or newer files use for a contract column (`icb_code` for `ics_code`).
+    aliases: dict[str, str] = field(default_factory=dict)
+    # One national file per period, with the publisher's own name, instead of one file per trust.
+    national_file: bool = False
+    # Frame-level checks in words, for the quarantine's reasons (column checks are put in words by
+    # `check_in_words`).
+    frame_check_words: dict[str, str] = field(default_factory=dict)
 
     @property
     def required(self) -> list[str]:
@@ -64,7 +74,9 @@ def cast_to_contract(
     """Typed frame plus, per row, the reason its first uncastable cell failed (null when all cast)."""
     cleaned = text.with_columns(_blank_to_null(pl.col(name)).alias(name) for name in contract.columns)
     typed_columns = {n: d for n, d in contract.columns.items() if d != pl.Utf8}
-    typed = cleaned.with_columns(_typed(pl.col(n), d).alias(n) for n, d in typed_columns.items())
+    typed = cleaned.with_columns(
+        _typed(pl.col(n), d, contract.date_format).alias(n) for n, d in typed_columns.items()
+    )
     failed = [cleaned[n].is_not_null() & typed[n].is_null() for n in typed_columns]
     no_reason = pl.Series("_cast_error", [None] * text.height, dtype=pl.Utf8)
     if not failed:
@@ -79,8 +91,8 @@ def cast_to_contract(
     rows = any_failed.arg_true()
     bad = cleaned[rows]
     reasons = [
-        pl.when(_typed(pl.col(n), d).is_null() & pl.col(n).is_not_null()).then(
-            pl.format(f"{n}: not {_TYPE_NAMES.get(d, str(d))} '{{}}'", _shown(pl.col(n), contract, public))
+        pl.when(_typed(pl.col(n), d, contract.date_format).is_null() & pl.col(n).is_not_null()).then(
+            pl.format(f"{n}: not {_type_name(d, contract)} '{{}}'", _shown(pl.col(n), contract, public))
         )
         for n, d in typed_columns.items()
     ]
@@ -94,11 +106,18 @@ def _blank_to_null(raw: pl.Expr) -> pl.Expr:
     return raw.str.strip_chars().replace("", None)
 
 
-def _typed(raw: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+def _type_name(dtype: pl.DataType, contract: Contract) -> str:
+    if dtype == pl.Date and contract.date_format != "%Y-%m-%d":
+        shown = contract.date_format.replace("%d", "dd").replace("%m", "mm").replace("%Y", "yyyy")
+        return f"a date ({shown})"
+    return _TYPE_NAMES.get(dtype, str(dtype))
+
+
+def _typed(raw: pl.Expr, dtype: pl.DataType, date_format: str = "%Y-%m-%d") -> pl.Expr:
     if dtype == pl.Boolean:
         return raw.str.to_lowercase().replace_strict({"true": True, "false": False}, default=None)
     if dtype == pl.Date:
-        return raw.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+        return raw.str.strptime(pl.Date, date_format, strict=False)
     return raw.cast(dtype, strict=False)
 
 
@@ -123,8 +142,10 @@ def validation_failures(typed: pl.DataFrame, schema: pa.DataFrameSchema, contrac
     shown = pl.when(pl.col("schema_context") == "Column").then(case).otherwise(None)
     if contract.identifier:
         shown = pl.when(column == contract.identifier).then(None).otherwise(shown)
-    reason = pl.when(shown.is_null()).then(pl.format("{}: {}", column, pl.col("check")))
-    reason = reason.otherwise(pl.format("{}: {} '{}'", column, pl.col("check"), shown))
+    words = check_words(cases["check"].unique(), contract)
+    said = pl.col("check").replace_strict(words, default=pl.col("check"), return_dtype=pl.Utf8)
+    reason = pl.when(shown.is_null()).then(pl.format("{}: {}", column, said))
+    reason = reason.otherwise(pl.format("{}: {} '{}'", column, said, shown))
     return (
         row_level.with_columns(
             column.alias("column"), reason.alias("reason"), pl.col("index").cast(pl.UInt32)
@@ -133,6 +154,46 @@ def validation_failures(typed: pl.DataFrame, schema: pa.DataFrameSchema, contrac
         .group_by("index", maintain_order=True)
         .agg(pl.col("check").first(), pl.col("column").first(), pl.col("reason").str.join("; "))
     )
+
+
+_BOUNDS = {
+    "greater_than": "must be more than",
+    "greater_than_or_equal_to": "must be at least",
+    "less_than": "must be less than",
+    "less_than_or_equal_to": "must be at most",
+    "equal_to": "must equal",
+    "not_equal_to": "must not equal",
+}
+_RULE = re.compile(r"^(?P<name>[a-z_]+)\((?P<args>.*)\)$")
+
+
+def check_in_words(check: str, contract: Contract | None = None) -> str:
+    """A pandera rule name (`less_than_or_equal_to(1)`) as a reader would say it (`must be at most 1`)."""
+    if contract is not None and check in contract.frame_check_words:
+        return contract.frame_check_words[check]
+    if check.startswith("in_reference_"):
+        return f"is not a known {check.removeprefix('in_reference_').removesuffix('s').replace('_', ' ')}"
+    if check == "not_nullable":
+        return "is required but blank"
+    match = _RULE.match(check)
+    if not match:
+        return check.replace("_", " ")
+    name, args = match["name"], match["args"]
+    if name in _BOUNDS:
+        return f"{_BOUNDS[name]} {args}"
+    if name == "in_range":
+        return f"must be between {args.replace(', ', ' and ')}"
+    if name == "str_matches":
+        return "is not in the expected format"
+    if name == "str_length":
+        return f"must be {args.replace(', ', ' to ')} characters long"
+    if name == "isin":
+        return "is not one of the allowed values"
+    return check.replace("_", " ")
+
+
+def check_words(checks: pl.Series, contract: Contract) -> dict[str, str]:
+    return {c: check_in_words(c, contract) for c in checks.cast(pl.Utf8).drop_nulls().to_list()}
 
 
 def _shown(value: pl.Expr, contract: Contract, public: pl.Series | None) -> pl.Expr:

@@ -111,7 +111,36 @@ def expected_submitters(settings: OhwbSettings) -> dg.MaterializeResult:
     return _publish(settings, "expected_submitters", settings.expected_submitters_path, org_code=known)
 
 
+@dg.asset(group_name=GROUP, kinds={"polars", "parquet"}, deps=[staff_groups])
+def staff_group_aliases(settings: OhwbSettings) -> dg.MaterializeResult:
+    """Other names of staff groups (the publisher's renames), so a series continues across a rename:
+    data, not code. Every alias must name a staff group in `staff_groups`."""
+    known = read_reference(Lake(settings.root), "staff_groups")["staff_group"].to_list()
+    return _publish(settings, "staff_group_aliases", staff_group=known)
+
+
+@dg.asset(group_name=GROUP, kinds={"polars", "parquet"})
+def organisation_changes(settings: OhwbSettings) -> dg.MaterializeResult:
+    """Organisations that merged or closed, from which month, into which successor, with the evidence.
+
+    A recorded change ends the organisation's expectation to report and rebases its successor's SPC
+    series at the merger month. Shipped: the changes the real publication shows (January 2023 to June
+    2025); a deployment records its own in `<data dir>/config/organisation_changes.csv`."""
+    return _publish(settings, "organisation_changes", settings.config_or_reference("organisation_changes.csv"))
+
+
+@dg.asset(group_name=GROUP, kinds={"polars", "parquet"})
+def aggregation_rules(settings: OhwbSettings) -> dg.MaterializeResult:
+    """Which organisations count into ICB, region and England aggregates (default: every organisation
+    into every level its codes name). Shipped: special bodies (ICS code QZZ) count into England only; a
+    deployment sets its own in `<data dir>/config/aggregation_rules.csv`."""
+    return _publish(settings, "aggregation_rules", settings.config_or_reference("aggregation_rules.csv"))
+
+
 reference_assets = [
+    staff_group_aliases,
+    organisation_changes,
+    aggregation_rules,
     expected_submitters,
     icbs,
     organisations,

@@ -22,6 +22,9 @@ class Icb(pa.DataFrameModel):
     icb_name: str
     region_code: str = pa.Field(str_matches=r"^Y\d{2}$")
     region_name: str
+    icb_short_name: str = pa.Field(
+        unique=True, description="the name NHS England's publications use (`Greater Manchester`)"
+    )
 
 
 class AbsenceReason(pa.DataFrameModel):
@@ -77,6 +80,44 @@ class ExpectedSubmitter(pa.DataFrameModel):
         return data.lazyframe.select(ordered.fill_null(True))
 
 
+class StaffGroupAlias(pa.DataFrameModel):
+    """Another name of a staff group (a rename by the publisher): a series continues across it."""
+
+    alias: str = pa.Field(unique=True, description="the name as some file writes it")
+    staff_group: str = pa.Field(description="the staff group in staff_groups.csv it is")
+    first_seen: str = pa.Field(nullable=True, str_matches=r"^\d{4}-\d{2}$")
+    last_seen: str = pa.Field(nullable=True, str_matches=r"^\d{4}-\d{2}$")
+    evidence: str = pa.Field(description="where the rename was seen")
+
+
+class OrganisationChange(pa.DataFrameModel):
+    """An organisation that closed or merged: from `closed_from` it is no longer expected to report."""
+
+    org_code: str = pa.Field(unique=True, str_matches=r"^[A-Z0-9]{3,5}$")
+    closed_from: str = pa.Field(str_matches=r"^\d{4}-\d{2}$", description="first month it no longer reports")
+    successor_code: str = pa.Field(
+        nullable=True, str_matches=r"^[A-Z0-9]{3,5}$", description="the organisation it merged into"
+    )
+    change: str = pa.Field(isin=["merger", "closure"])
+    evidence: str
+
+    @pa.dataframe_check(name="a_merger_has_a_successor")
+    def a_merger_has_a_successor(cls, data) -> pl.LazyFrame:
+        merger = pl.col("change") == "merger"
+        return data.lazyframe.select(~merger | pl.col("successor_code").is_not_null())
+
+
+class AggregationRule(pa.DataFrameModel):
+    """Organisations that count into fewer area levels than their codes suggest (README "Aggregation")."""
+
+    match_column: str = pa.Field(isin=["org_code", "icb_code", "region_code", "cluster_group"])
+    match_value: str
+    into_icb: bool
+    into_region: bool
+    into_england: bool
+    why: str
+
+
 def _contract(name: str, model: type[pa.DataFrameModel]) -> Contract:
     types = {
         "str": pl.Utf8,
@@ -97,4 +138,7 @@ REFERENCE_CONTRACTS: dict[str, Contract] = {
     "survey_questions": _contract("survey_questions", SurveyQuestion),
     "survey_scales": _contract("survey_scales", SurveyScale),
     "expected_submitters": _contract("expected_submitters", ExpectedSubmitter),
+    "staff_group_aliases": _contract("staff_group_aliases", StaffGroupAlias),
+    "organisation_changes": _contract("organisation_changes", OrganisationChange),
+    "aggregation_rules": _contract("aggregation_rules", AggregationRule),
 }

@@ -32,6 +32,9 @@ VARIATION_ICONS = (
     "neutral_low",
 )
 _GROUP = ["series", "_rebase_group"]
+# An optional boolean column: a new set of limits starts at this point of this series only (a merger
+# rebases the successor's series, not every series).
+REBASE_HERE = "rebase_here"
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,11 @@ def spc(frame: pl.DataFrame, options: SpcOptions) -> pl.DataFrame:
     data = (
         data.with_columns(pl.col("date").cast(pl.Date), pl.col("value").cast(pl.Float64))
         .sort("series", "date", maintain_order=True)
-        .with_columns(pl.col("date").is_in(rebase.implode()).cum_sum().over("series").alias("_rebase_group"))
     )
+    starts = pl.col("date").is_in(rebase.implode())
+    if REBASE_HERE in data.columns:
+        starts = starts | pl.col(REBASE_HERE).fill_null(False)
+    data = data.with_columns(starts.cum_sum().over("series").alias("_rebase_group"))
     out = (
         data.with_columns(_limits(options))
         .with_columns(_position())
@@ -69,7 +75,17 @@ def spc(frame: pl.DataFrame, options: SpcOptions) -> pl.DataFrame:
             _point_type(options.improvement_direction),
             (pl.len().over("series") < SHORT_SERIES_POINTS).alias("short_series"),
         )
-        .drop("_rebase_group", "_average", "_rising", "_falling", "_two_of_three", "_one_side", "_high")
+        .drop(
+            "_rebase_group",
+            REBASE_HERE,
+            "_average",
+            "_rising",
+            "_falling",
+            "_two_of_three",
+            "_one_side",
+            "_high",
+            strict=False,
+        )
     )
     if options.target is not None:
         last = pl.col("lpl").last().over("series"), pl.col("upl").last().over("series")

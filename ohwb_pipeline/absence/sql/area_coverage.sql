@@ -1,12 +1,12 @@
 -- Coverage of each ICB, region and England per month: the share of the expected FTE days available
--- that the published figure includes. A missing trust counts with its last complete month; one that
--- never had a complete month counts as an average included trust of its area.
+-- that the published figure includes. A missing organisation counts with its last complete month; one
+-- that never had a complete month counts as an average included organisation of its area.
 WITH parts AS (
     SELECT
         period,
-        CASE WHEN GROUPING(icb_code) = 0 THEN 'icb' WHEN GROUPING(region_code) = 0 THEN 'region' ELSE 'england' END
+        CASE WHEN GROUPING(icb_key) = 0 THEN 'icb' WHEN GROUPING(region_key) = 0 THEN 'region' ELSE 'england' END
             AS level,
-        coalesce(icb_code, region_code, 'E92000001') AS area_code,
+        coalesce(icb_key, region_key, england_key) AS area_code,
         count(*) FILTER (WHERE expected) AS orgs_expected,
         count(*) FILTER (WHERE included) AS orgs_included,
         coalesce(sum(weight) FILTER (WHERE included), 0) AS included_weight,
@@ -14,7 +14,7 @@ WITH parts AS (
         count(*) FILTER (WHERE expected AND NOT included AND weight IS NULL) AS missing_unweighted
     FROM org_weights
     WHERE period BETWEEN $first AND $last
-    GROUP BY GROUPING SETS ((period, icb_code), (period, region_code), (period))
+    GROUP BY GROUPING SETS ((period, icb_key), (period, region_key), (period, england_key))
 )
 SELECT
     period,
@@ -28,3 +28,5 @@ SELECT
             / (included_weight + missing_weight + missing_unweighted * included_weight / orgs_included))
     END AS DOUBLE) AS coverage_percent
 FROM parts
+-- An organisation left out of a level (its key is null) forms no area of that level.
+WHERE area_code IS NOT NULL
