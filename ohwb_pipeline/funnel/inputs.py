@@ -9,10 +9,14 @@ COLUMNS = ("unit", "numerator", "denominator")
 _SHOWN = 5
 
 
-def _rows(frame: pl.DataFrame, mask: pl.Series) -> str:
+def _rows(frame: pl.DataFrame, mask: pl.Series, column: str | None) -> str:
     # Row numbers as a spreadsheet shows them: the header is row 1.
     bad = frame.with_row_index("_row", offset=2).filter(mask)
-    shown = ", ".join(f"row {r} ({u})" for r, u in zip(bad["_row"], bad["unit"], strict=True))
+    text = bad[column] if column else pl.Series([None] * bad.height)
+    shown = ", ".join(
+        f"row {r} ({u})" + (f": {t!r}" if t is not None else "")
+        for r, u, t in zip(bad["_row"][:_SHOWN], bad["unit"][:_SHOWN], text[:_SHOWN], strict=True)
+    )
     more = bad.height - _SHOWN
     return shown if more <= 0 else f"{shown} and {more} more"
 
@@ -29,31 +33,42 @@ def checked(frame: pl.DataFrame, options: FunnelOptions) -> pl.DataFrame:
         pl.col("unit").cast(pl.Utf8),
         pl.col("numerator").cast(pl.Float64, strict=False).alias("numerator"),
         pl.col("denominator").cast(pl.Float64, strict=False).alias("denominator"),
+        pl.col("numerator").cast(pl.Utf8).alias("_numerator"),
+        pl.col("denominator").cast(pl.Utf8).alias("_denominator"),
     )
     # A text cell that is not a number casts to null, so it is reported with the missing ones.
     problems = [
-        (pl.col("unit").is_null() | (pl.col("unit").str.strip_chars() == ""), "no unit"),
-        (pl.col("numerator").is_null() | pl.col("numerator").is_nan(), "numerator missing or not a number"),
+        (pl.col("unit").is_null() | (pl.col("unit").str.strip_chars() == ""), "no unit", None),
+        (
+            pl.col("numerator").is_null() | pl.col("numerator").is_nan(),
+            "numerator missing or not a number",
+            "_numerator",
+        ),
         (
             pl.col("denominator").is_null() | pl.col("denominator").is_nan(),
             "denominator missing or not a number",
+            "_denominator",
         ),
-        (pl.col("numerator").is_infinite() | pl.col("denominator").is_infinite(), "an infinite count"),
-        (pl.col("numerator") < 0, "negative numerator"),
-        (pl.col("denominator") <= 0, "zero or negative denominator"),
-        (pl.col("unit").is_duplicated(), "unit appears more than once"),
+        (pl.col("numerator").is_infinite(), "infinite numerator", "_numerator"),
+        (pl.col("denominator").is_infinite(), "infinite denominator", "_denominator"),
+        (pl.col("numerator") < 0, "negative numerator", "_numerator"),
+        (pl.col("denominator") <= 0, "zero or negative denominator", "_denominator"),
+        # FunnelPlotR sums rows of the same group; here a repeated unit is more likely a mistake.
+        (pl.col("unit").is_duplicated(), "unit appears more than once", None),
     ]
     if options.data_type == "PR":
-        problems.append((pl.col("numerator") > pl.col("denominator"), "PR numerator above its denominator"))
-    for condition, reason in problems:
+        problems.append(
+            (pl.col("numerator") > pl.col("denominator"), "PR numerator above its denominator", "_numerator")
+        )
+    for condition, reason, column in problems:
         mask = data.select(condition.fill_null(False)).to_series()
         if mask.any():
-            raise ValueError(f"{reason}: {_rows(data, mask)}")
+            raise ValueError(f"{reason}: {_rows(data, mask, column)}")
     if data.height < MIN_UNITS:
         raise ValueError(
             f"a funnel plot needs at least {MIN_UNITS} units to estimate overdispersion; got {data.height}"
         )
-    return data
+    return data.drop("_numerator", "_denominator")
 
 
 def as_arrays(data: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
