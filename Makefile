@@ -8,7 +8,7 @@ PYTHON ?= python3
 export OHWB_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(OHWB_DATA_DIR)/dagster_home
 
-.PHONY: install run test ui bench faults roi-calibration lint clean dagster-home
+.PHONY: install run test ui bench faults roi-calibration catalog-compat lint clean dagster-home
 
 # The install's own output goes to .venv/install.log and is printed only when it fails.
 $(STAMP): pyproject.toml constraints.txt
@@ -63,6 +63,12 @@ faults: $(STAMP) dagster-home
 # Placebo and known-effect interventions on synthetic national data (benchmarks/roi_calibration.py).
 roi-calibration: $(STAMP) dagster-home
 	$(BIN)/python -m benchmarks.roi_calibration
+
+# Opens a freshly published ohwb.duckdb with DuckDB 1.0.0, 1.1.3 and 1.4.4 (benchmarks/catalog_compat.py).
+# The one target that downloads: each release is pip-installed from PyPI into its own virtual
+# environment under the temp dir, kept for the next run and for the test that uses it.
+catalog-compat: $(STAMP)
+	$(BIN)/python -m benchmarks.catalog_compat
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -32,6 +32,7 @@ OHWB_RUN_ELSEWHERE = {
     "demo": "test_demo_console.py::test_the_demo_prints_a_stage_line_each_and_a_short_summary",
     "accept-file": "absence/test_completeness.py::"
     "test_a_staff_file_cut_at_a_line_break_is_suspect_and_an_override_accepts_it",
+    "funnel": "funnel/test_funnel_docs.py::test_every_documented_funnel_command_runs",
 }
 OHWB_RUN_HERE = {"repair", "spc", "dictionary", "catalog", "report"}
 # make targets: the command each recipe runs, and the test that runs that command.
@@ -53,6 +54,10 @@ MAKE_TARGETS = {
     "roi-calibration": (
         "benchmarks.roi_calibration",
         "test_roi_calibration_smoke.py::test_the_calibration_runs_and_reports_every_figure",
+    ),
+    "catalog-compat": (
+        "benchmarks.catalog_compat",
+        "catalog/test_catalog_compat.py::test_an_older_duckdb_opens_the_catalog_and_reads_every_view",
     ),
     "lint": (
         "ruff check",

@@ -3,6 +3,8 @@
 The catalog is a DuckDB file with one view per published table over its Parquet (hive partitioning),
 plus `data_dictionary` and `manifest_partitions`, so a BI tool or notebook attaches one file and sees
 every table by name. Its views hold absolute paths: after moving the data folder, run `ohwb catalog`.
+It is written in DuckDB's v1.0.0 storage format, not 2.0's own, so that DuckDB 1.0 and later (the 1.1
+and 1.4 LTS releases inside BI drivers included) can attach it; `make catalog-compat` opens it with them.
 Both files are written beside their target and renamed over it, so a reader never sees half a file,
 and they are rebuilt by recovery too: they always describe what the manifest says is published.
 """
@@ -19,6 +21,11 @@ from ohwb_pipeline.core.dictionary import to_frame
 from ohwb_pipeline.core.lake import Lake
 
 CATALOG_FILE = "ohwb.duckdb"
+# BI tools reach DuckDB through ODBC/JDBC drivers and connectors that lag the newest release, and a
+# file in 2.0's default format refuses every 1.x ("version number 999"). v1.0.0 is the oldest format
+# duckdb 2.0 writes, and the views below use only SQL that 1.0 already parses.
+CATALOG_STORAGE_VERSION = "v1.0.0"
+OLDEST_CLIENT = "1.0.0"
 DICTIONARY_FILE = "_dictionary.csv"
 PARTITION_SCHEMA = {
     "table_name": pl.Utf8,
@@ -43,7 +50,7 @@ def refresh_catalog(lake: Lake) -> None:
 
 def _write_catalog(path: Path, lake: Lake, tables: dict, dictionary: Path) -> None:
     # DDL cannot bind parameters, and a view keeps its text: the paths are quoted literals here.
-    con = duckdb.connect(str(path))
+    con = duckdb.connect(str(path), config={"storage_compatibility_version": CATALOG_STORAGE_VERSION})
     try:
         for table, entry in sorted(tables.items()):
             if not entry.get("partitions"):
