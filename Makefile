@@ -8,7 +8,7 @@ PYTHON ?= python3
 export OHWB_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(OHWB_DATA_DIR)/dagster_home
 
-.PHONY: install run test ui bench faults roi-calibration catalog-compat lint clean dagster-home
+.PHONY: install run test ui bench faults roi-calibration catalog-compat serve stop lint clean dagster-home
 
 # The install's own output goes to .venv/install.log and is printed only when it fails.
 $(STAMP): pyproject.toml constraints.txt
@@ -69,6 +69,16 @@ roi-calibration: $(STAMP) dagster-home
 # environment under the temp dir, kept for the next run and for the test that uses it.
 catalog-compat: $(STAMP)
 	$(BIN)/python -m benchmarks.catalog_compat
+
+# A standing deployment on this machine, in the background over $(DAGSTER_HOME) (deploy/serve.sh): the
+# code server deploy/workspace.yaml points at (127.0.0.1:4266), the webserver (http://127.0.0.1:3000)
+# and the daemon (schedules, sensors, queued runs). Logs and process ids in $(DAGSTER_HOME)/serve/;
+# `make stop` ends them by those ids. OHWB_UI_PORT and OHWB_CODE_SERVER_PORT change the ports.
+serve: $(STAMP) dagster-home
+	@bash deploy/serve.sh start
+
+stop:
+	@bash deploy/serve.sh stop
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -59,6 +59,14 @@ MAKE_TARGETS = {
         "benchmarks.catalog_compat",
         "catalog/test_catalog_compat.py::test_an_older_duckdb_opens_the_catalog_and_reads_every_view",
     ),
+    "serve": (
+        "deploy/serve.sh start",
+        "deploy/test_serve.py::test_make_serve_starts_code_server_and_ui_and_make_stop_ends_them",
+    ),
+    "stop": (
+        "deploy/serve.sh stop",
+        "deploy/test_serve.py::test_make_serve_starts_code_server_and_ui_and_make_stop_ends_them",
+    ),
     "lint": (
         "ruff check",
         "test_docs_commands.py::test_lint_is_ruff_over_the_repository",
