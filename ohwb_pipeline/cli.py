@@ -1,4 +1,4 @@
-"""The `ohwb` command: synth, demo, repair, accept-file, spc, funnel, dictionary, catalog and report."""
+"""The `ohwb` command: synth, demo, real, repair, accept-file, spc, funnel, dictionary, catalog and report."""
 
 import argparse
 import logging
@@ -36,10 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
     from ohwb_pipeline import demo, maintenance
     from ohwb_pipeline.catalog import cli as catalog_cli
     from ohwb_pipeline.funnel import cli as funnel_cli
+    from ohwb_pipeline.realdata import run as real_cli
     from ohwb_pipeline.report import cli as report_cli
     from ohwb_pipeline.spc import cli as spc_cli
 
     demo.add_parser(sub)
+    real_cli.add_parser(sub)
     maintenance.add_parsers(sub)
     spc_cli.add_parser(sub)
     funnel_cli.add_parser(sub)

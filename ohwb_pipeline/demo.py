@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> None:
     for number, step in enumerate([p for p in plan if p], start=2):
         name, job, first, last, what = step
         with console.stage(number, 5, f"{name}: {what}") as progress:
-            results[name] = _materialise(job, progress, first, last)
+            results[name] = materialise(job, progress, first, last)
             if not results[name].success:
                 detail = results[name].failure()
                 raise SystemExit(f"the {job} run failed: {detail or 'see its log in the UI (make ui)'}")
@@ -149,7 +149,7 @@ def _write_demo_targets(path: Path) -> None:
     )
 
 
-def _materialise(
+def materialise(
     job_name: str, progress: console.Progress, first: str | None = None, last: str | None = None
 ) -> console.LaunchedRun:
     from ohwb_pipeline.definitions import defs

@@ -51,7 +51,9 @@ class AbsenceBenchmark(pa.DataFrameModel):
     DATE: dt.date = column("last day of the reporting month", "date")
     NHSE_REGION_CODE: str = column("ODS code of the organisation's NHS England region (QZZ: special bodies)")
     NHSE_REGION_NAME: str = column("name of the NHS England region")
-    ICB_CODE: str = column("ODS code of the organisation's Integrated Care Board (ICS_CODE; QZZ: special bodies)")
+    ICB_CODE: str = column(
+        "ODS code of the organisation's Integrated Care Board (ICS_CODE; QZZ: special bodies)"
+    )
     ICB_NAME: str = column("the ICB's short name, as NHS England's publication writes it")
     ORG_CODE: str = column("ODS code of the organisation")
     ORG_NAME: str = column("name of " + ORG)

@@ -127,16 +127,17 @@ def missing_inputs(lake: Lake, periods: list[str]) -> str:
         )
         empty = [p for p in periods if p not in present]
         if empty:
-            problems.append(
-                f"no staff in post and no published rates were accepted for {', '.join(empty)}"
-            )
+            problems.append(f"no staff in post and no published rates were accepted for {', '.join(empty)}")
     return "; ".join(problems)
 
 
 def _periods_with_rows(lake: Lake, table: str, periods: list[str]) -> set[str]:
     rows = pl.scan_parquet(table_glob(lake.warehouse_table(table)), hive_partitioning=True)
     return set(
-        rows.select(pl.col("period").cast(pl.Utf8)).filter(pl.col("period").is_in(periods)).unique().collect()["period"]
+        rows.select(pl.col("period").cast(pl.Utf8))
+        .filter(pl.col("period").is_in(periods))
+        .unique()
+        .collect()["period"]
     )
 
 

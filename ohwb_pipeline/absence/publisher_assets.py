@@ -35,7 +35,11 @@ def rates_schema(lake: Lake) -> pa.DataFrameSchema:
     schema = PUBLISHED_RATES.model.to_schema()
     column = schema.columns["staff_group"]
     return schema.update_columns(
-        {"staff_group": {"checks": [*column.checks, in_reference("staff_group", [ALL_STAFF_GROUPS, *groups, *aliases])]}}
+        {
+            "staff_group": {
+                "checks": [*column.checks, in_reference("staff_group", [ALL_STAFF_GROUPS, *groups, *aliases])]
+            }
+        }
     )
 
 
@@ -72,7 +76,13 @@ def published_rates(context: dg.AssetExecutionContext, settings: OhwbSettings):
     lake = Lake(settings.root)
     periods = months_in_window(context.partition_time_window)
     yield from ingest_periods(
-        context, settings, PUBLISHED_RATES, RATES_LANDING, periods, rates_schema(lake), with_completeness=False
+        context,
+        settings,
+        PUBLISHED_RATES,
+        RATES_LANDING,
+        periods,
+        rates_schema(lake),
+        with_completeness=False,
     )
 
 

@@ -75,13 +75,16 @@ class PublishedRate(_MonthFile):
     benchmark_group: str = pa.Field(nullable=True)
     staff_group: str = pa.Field(description="a staff group in staff_groups.csv or one of its aliases")
     fte_days_lost: float = pa.Field(nullable=True, ge=0, description="blank where suppressed")
-    fte_days_available: float = pa.Field(nullable=True, gt=SUPPRESSION_LIMIT, description="blank where <= 330")
+    fte_days_available: float = pa.Field(
+        nullable=True, gt=SUPPRESSION_LIMIT, description="blank where <= 330"
+    )
     sickness_absence_rate_percent: float = pa.Field(nullable=True, ge=0, le=100)
 
     @pa.dataframe_check(name="suppressed_together")
     def suppressed_together(cls, data: PolarsData) -> pl.LazyFrame:
         blank = [
-            pl.col(c).is_null() for c in ("fte_days_lost", "fte_days_available", "sickness_absence_rate_percent")
+            pl.col(c).is_null()
+            for c in ("fte_days_lost", "fte_days_available", "sickness_absence_rate_percent")
         ]
         return data.lazyframe.select((blank[0] == blank[1]) & (blank[1] == blank[2]))
 

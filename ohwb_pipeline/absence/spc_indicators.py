@@ -2,7 +2,8 @@
 
 Series: every ICB, region and England series of the area indicators below, and every organisation's
 sickness absence rate (All staff groups). A recorded merger (organisation_changes.csv) starts new limits
-in the successor's series at the merger month. A withheld month (null value) is not a point: the series runs over the
+in the successor's series at the merger month. A withheld month (null value) is not a point: the series
+runs over the
 months that have figures. Limits use the whole history, so every month of the table is recomputed in
 each publication, in the same commit as the figures it is drawn from.
 
@@ -39,7 +40,10 @@ def spc_update(settings: OhwbSettings, benchmark: TableUpdate, ics: TableUpdate)
     """The whole of `spc_indicators`, from the published history with this commit's months replaced."""
     lake = Lake(settings.root)
     points = pl.concat(
-        [_area_points(lake, ics).with_columns(pl.lit(False).alias(REBASE_HERE)), _trust_points(lake, benchmark)]
+        [
+            _area_points(lake, ics).with_columns(pl.lit(False).alias(REBASE_HERE)),
+            _trust_points(lake, benchmark),
+        ]
     )
     frame = compute(points, read_targets(settings))
     periods = sorted(frame["period"].unique().to_list())

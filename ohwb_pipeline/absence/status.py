@@ -12,6 +12,7 @@ import duckdb
 import polars as pl
 
 from ohwb_pipeline.absence.assets import GROUP, POOL, absence_episodes, staff_in_post, workforce_facts
+from ohwb_pipeline.absence.publisher_assets import published_rates
 from ohwb_pipeline.core import duck
 from ohwb_pipeline.core.lake import Lake, table_glob, write_periods
 from ohwb_pipeline.core.metadata import (
@@ -22,7 +23,6 @@ from ohwb_pipeline.core.metadata import (
 )
 from ohwb_pipeline.core.partitions import monthly_partitions, months_in_window, single_run
 from ohwb_pipeline.core.resources import OhwbSettings
-from ohwb_pipeline.absence.publisher_assets import published_rates
 from ohwb_pipeline.reference.assets import (
     aggregation_rules,
     expected_submitters,

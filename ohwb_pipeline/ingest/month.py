@@ -79,7 +79,10 @@ def accepted_row_history(
         return {}
     # Logs written before a column existed (`organisations`) read it as null.
     logs = pl.concat(
-        [pl.read_parquet(partition_file(root, p, key)).with_columns(pl.lit(p).alias("period")) for p in earlier],
+        [
+            pl.read_parquet(partition_file(root, p, key)).with_columns(pl.lit(p).alias("period"))
+            for p in earlier
+        ],
         how="diagonal_relaxed",
     )
     if column not in logs.columns:

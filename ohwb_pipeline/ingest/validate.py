@@ -175,6 +175,10 @@ def check_in_words(check: str, contract: Contract | None = None) -> str:
         return f"is not a known {check.removeprefix('in_reference_').removesuffix('s').replace('_', ' ')}"
     if check == "not_nullable":
         return "is required but blank"
+    if check == "not_a_duplicate_row":
+        return "repeats an earlier row exactly (the first copy is used)"
+    if check.startswith("code_in_") and check.endswith("_scale"):
+        return f"is not a code of the {check.removeprefix('code_in_').removesuffix('_scale')} scale"
     match = _RULE.match(check)
     if not match:
         return check.replace("_", " ")

@@ -126,7 +126,9 @@ def organisation_changes(settings: OhwbSettings) -> dg.MaterializeResult:
     A recorded change ends the organisation's expectation to report and rebases its successor's SPC
     series at the merger month. Shipped: the changes the real publication shows (January 2023 to June
     2025); a deployment records its own in `<data dir>/config/organisation_changes.csv`."""
-    return _publish(settings, "organisation_changes", settings.config_or_reference("organisation_changes.csv"))
+    return _publish(
+        settings, "organisation_changes", settings.config_or_reference("organisation_changes.csv")
+    )
 
 
 @dg.asset(group_name=GROUP, kinds={"polars", "parquet"})

@@ -7,12 +7,17 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from ohwb_pipeline.absence.publisher_schemas import PUBLISHED_RATES, PUBLISHED_REASONS
+from ohwb_pipeline.absence.schemas import EPISODES, STAFF_IN_POST
 from ohwb_pipeline.absence.spc_indicators import DIRECTIONS
 from ohwb_pipeline.core.lake import Lake, existing_partitions, partition_file, table_glob
+from ohwb_pipeline.ingest.validate import check_in_words
+from ohwb_pipeline.realdata.labels import DataLabel, data_label
 from ohwb_pipeline.spc.method import assurance_expr, variation_icon
 
 RATE = "sickness_absence_rate"
-QUARANTINED_EXTRACTS = ("absence_episodes", "staff_in_post")
+OWN = "organisations"  # ics_indicators' own areas; nhs_published_national rows are the publisher's
+QUARANTINE_CONTRACTS = {c.name: c for c in (EPISODES, STAFF_IN_POST, PUBLISHED_RATES, PUBLISHED_REASONS)}
 
 
 class NothingPublished(Exception):
@@ -25,13 +30,15 @@ class ReportData:
     england_spc: pl.DataFrame  # England's absence rate series with its SPC
     league: pl.DataFrame  # ICBs this month: rate, rolling, change, coverage, icons
     icb_spc: pl.DataFrame  # every ICB's absence rate series with its SPC
-    reason_mix: pl.DataFrame  # England: mental health, MSK and other reasons' rates per month
+    reason_mix: pl.DataFrame  # England: mental health, MSK and other reasons' rates per month, with source
     scorecard: pl.DataFrame  # survey wellbeing scorecard, latest financial year
     roi: pl.DataFrame  # interventions of the latest financial year with an ROI
     withheld: pl.DataFrame  # expected trusts whose figures are withheld this month
-    quarantine: pl.DataFrame  # quarantined rows by extract and check, this month
+    quarantine: pl.DataFrame  # quarantined rows by extract, column and check (in words), this month
     suppression: pl.DataFrame  # suppressed cells by table
     england: dict  # England's ics_indicators absence-rate row for the month
+    label: DataLabel  # real or synthetic, and the licence line real figures carry
+    publisher_england: float | None  # NHS England's own England rate for the month, when published
 
 
 def load(lake: Lake, period: str) -> ReportData:
@@ -46,8 +53,15 @@ def load(lake: Lake, period: str) -> ReportData:
         variation_icon(pl.col("point_type"), direction).alias("point_icon"),
         assurance_expr(pl.col("lpl"), pl.col("upl"), pl.col("target"), direction).alias("point_assurance"),
     )
-    ics = pl.read_parquet(ics_file)
+    every = pl.read_parquet(ics_file)
+    ics = every.filter(pl.col("source") == OWN)
     england = ics.filter(pl.col("level") == "england", pl.col("indicator") == RATE).row(0, named=True)
+    publisher = every.filter(
+        (pl.col("source") != OWN) & (pl.col("level") == "england") & (pl.col("indicator") == RATE)
+    )["value"]
+    sources = pl.read_parquet(
+        partition_file(lake.published_table("absence_benchmark"), period), columns=["source"]
+    )["source"]
     return ReportData(
         period=period,
         england_spc=rate_series.filter(pl.col("level") == "england").sort("period"),
@@ -60,6 +74,8 @@ def load(lake: Lake, period: str) -> ReportData:
         quarantine=_quarantine(lake, period),
         suppression=_suppression(lake, period),
         england=england,
+        label=data_label(lake, set(sources.drop_nulls())),
+        publisher_england=publisher[0] if publisher.len() else None,
     )
 
 
@@ -106,18 +122,28 @@ def _league(ics: pl.DataFrame, rate_series: pl.DataFrame, period: str) -> pl.Dat
 
 
 def _reason_mix(lake: Lake, period: str) -> pl.DataFrame:
+    """England's reason mix per month: from the organisations where they give reasons, else from NHS
+    England's national file (the published rates give none); months with neither are left out."""
     ics = _read(lake, "ics_indicators").filter(
         pl.col("level") == "england",
         pl.col("period") <= period,
         pl.col("indicator").is_in([RATE, "mental_health_rate", "msk_rate"]),
     )
-    wide = ics.pivot(on="indicator", index="period", values="value").sort("period")
-    return wide.select(
+    wide = ics.pivot(on="indicator", index=["period", "source"], values="value")
+    own_first = pl.when(pl.col("source") == OWN).then(0).otherwise(1)
+    chosen = (
+        wide.filter(pl.col("mental_health_rate").is_not_null() & pl.col("msk_rate").is_not_null())
+        .sort("period", own_first)
+        .unique("period", keep="first")
+        .sort("period")
+    )
+    return chosen.select(
         "period",
+        "source",
         pl.col("mental_health_rate").alias("Mental health (S10)"),
         pl.col("msk_rate").alias("Musculoskeletal (S11, S12)"),
         (pl.col(RATE) - pl.col("mental_health_rate") - pl.col("msk_rate")).alias("All other reasons"),
-    ).unpivot(index="period", variable_name="reason", value_name="rate_percent")
+    ).unpivot(index=["period", "source"], variable_name="reason", value_name="rate_percent")
 
 
 def _latest(lake: Lake, table: str, column: str) -> pl.DataFrame:
@@ -159,21 +185,34 @@ def _withheld(lake: Lake, period: str) -> pl.DataFrame:
     status = pl.read_parquet(partition_file(lake.published_table("data_completeness"), period))
     return (
         status.filter(pl.col("expected"), pl.col("data_status") != "complete")
-        .select("icb_code", "org_code", "org_name", "data_status")
+        .select("icb_code", "org_code", "org_name", "data_status", "last_seen_in_publication")
         .sort("icb_code", "org_code")
     )
 
 
 def _quarantine(lake: Lake, period: str) -> pl.DataFrame:
+    """Quarantined rows by extract, column and check, the check said in words."""
     parts = []
-    for extract in QUARANTINED_EXTRACTS:
+    for extract, contract in QUARANTINE_CONTRACTS.items():
         path = partition_file(lake.quarantine_table(extract), period)
         if path.exists():
-            checks = pl.read_parquet(path, columns=["check"]).group_by("check").len("rows")
-            parts.append(checks.select(pl.lit(extract).alias("extract"), "check", "rows"))
+            checks = (
+                pl.read_parquet(path, columns=["check", "column"]).group_by("check", "column").len("rows")
+            )
+            words = {c: check_in_words(c, contract) for c in checks["check"].to_list()}
+            parts.append(
+                checks.select(
+                    pl.lit(extract).alias("extract"),
+                    "column",
+                    pl.col("check").replace_strict(words, return_dtype=pl.Utf8).alias("problem"),
+                    "rows",
+                )
+            )
     if not parts:
-        return pl.DataFrame(schema={"extract": pl.Utf8, "check": pl.Utf8, "rows": pl.UInt32})
-    return pl.concat(parts).sort("rows", descending=True)
+        return pl.DataFrame(
+            schema={"extract": pl.Utf8, "column": pl.Utf8, "problem": pl.Utf8, "rows": pl.UInt32}
+        )
+    return pl.concat(parts).sort("rows", "extract", descending=[True, False])
 
 
 def _suppression(lake: Lake, period: str) -> pl.DataFrame:
@@ -182,7 +221,7 @@ def _suppression(lake: Lake, period: str) -> pl.DataFrame:
     rows = [
         (
             "absence_benchmark",
-            "trust x staff group cells with <= 330 FTE days available",
+            "organisation x staff group cells with <= 330 FTE days available",
             benchmark.filter(
                 (pl.col("data_status") == "complete") & pl.col("SICKNESS_ABSENCE_RATE_PERCENT").is_null()
             ).height,

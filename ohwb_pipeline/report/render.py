@@ -70,7 +70,8 @@ def render(data: ReportData, commit: str, now: datetime) -> str:
         month_label=month,
         generated=now.strftime("%d %B %Y %H:%M UTC"),
         commit=f"commit {commit}" if commit else "no commit recorded",
-        scope=f"{data.england['orgs_expected']:,} trusts expected to submit this month.",
+        scope=f"{data.england['orgs_expected']:,} organisations expected to report this month.",
+        label=data.label,
         england={
             **_england_headline(data),
             "icon_html": _variation_icon(row["point_icon"]) if row else "",
@@ -102,6 +103,9 @@ def _england_headline(data: ReportData) -> dict:
         "rolling": pct(row["rolling_12m_value"]),
         "included": f"{row['orgs_included']:,} of {row['orgs_expected']:,}",
         "coverage": pct(row["coverage_percent"], 1),
+        "publisher": (
+            f"NHS England's own: {pct(data.publisher_england)}" if data.publisher_england is not None else ""
+        ),
     }
 
 
@@ -117,7 +121,7 @@ def _england(data: ReportData) -> Section:
         "england",
         "England: sickness absence rate (SPC)",
         charts.england_spc(data.england_spc),
-        "FTE days lost as % of FTE days available, all expected trusts with complete data, by month.",
+        "FTE days lost as % of FTE days available, all expected organisations with complete data, by month.",
         notes,
     )
 
@@ -148,9 +152,8 @@ def _league(data: ReportData) -> Section:
         '<table class="league" id="league-table"><thead><tr><th class="num">Rank</th><th>ICB</th>'
         '<th class="num">Rate</th><th class="num">Rolling 12 months</th>'
         '<th class="num">Change on last year</th>'
-        '<th class="num">Coverage (trusts)</th><th>Variation</th><th>Assurance</th></tr></thead><tbody>'
-        + "".join(rows)
-        + "</tbody></table>"
+        '<th class="num">Coverage (organisations)</th><th>Variation</th><th>Assurance</th></tr></thead>'
+        "<tbody>" + "".join(rows) + "</tbody></table>"
     )
     return Section(
         "league",
@@ -158,7 +161,8 @@ def _league(data: ReportData) -> Section:
         charts.league_dots(data.league, rate or 0.0),
         f"Rate this month by ICB; dashed line: England ({pct(rate)}). Rank 1 = lowest absence.",
         [
-            "Coverage: share of expected trusts' FTE days available with complete data. Icons: the month's "
+            "Coverage: share of expected organisations' FTE days available with complete data. Icons: the "
+            "month's "
             "SPC point (variation) and, with a target, assurance."
         ],
         table,
@@ -176,15 +180,35 @@ def _icbs(data: ReportData) -> Section:
 
 
 def _reasons(data: ReportData) -> Section:
-    latest = data.reason_mix.filter(pl.col("period") == data.period)
-    notes = [
-        ", ".join(f"{r['reason']}: {pct(r['rate_percent'])}" for r in latest.iter_rows(named=True))
-        + f" of FTE days available in {data.period}."
-    ]
+    mix = data.reason_mix
+    title = "Reason mix over time (England)"
+    if mix.is_empty():
+        return Section(
+            "reasons",
+            title,
+            "<p>No reasons are published up to this month: NHS England's published rates give none, and "
+            "its national by-reason file does not cover these months.</p>",
+            "",
+        )
+    latest = mix.filter(pl.col("period") == data.period)
+    notes = []
+    if latest.height:
+        notes.append(
+            ", ".join(f"{r['reason']}: {pct(r['rate_percent'])}" for r in latest.iter_rows(named=True))
+            + f" of FTE days available in {data.period}."
+        )
+    else:
+        notes.append(f"No reasons are published for {data.period}; the chart ends at {mix['period'].max()}.")
+    if (mix["source"] != "organisations").any():
+        months = mix.filter(pl.col("source") != "organisations")["period"]
+        notes.append(
+            f"{months.min()} to {months.max()}: NHS England's national totals (by reason and staff group "
+            "file), not the organisations' own figures."
+        )
     return Section(
         "reasons",
-        "Reason mix over time (England)",
-        charts.reason_mix(data.reason_mix),
+        title,
+        charts.reason_mix(mix.drop("source")),
         "FTE days lost by reason as % of FTE days available, stacked: the top edge is the total rate.",
         notes,
     )
@@ -272,9 +296,11 @@ def _quality(data: ReportData) -> Section:
         [
             data.withheld.group_by("data_status")
             .len("rows")
-            .select(pl.col("data_status").alias("label"), "rows", pl.lit("Withheld trusts").alias("kind")),
+            .select(
+                pl.col("data_status").alias("label"), "rows", pl.lit("Withheld organisations").alias("kind")
+            ),
             data.quarantine.select(
-                pl.format("{}: {}", "extract", "check").alias("label"),
+                pl.format("{} {}: {}", "extract", "column", "problem").alias("label"),
                 "rows",
                 pl.lit("Quarantined rows").alias("kind"),
             ),
@@ -288,18 +314,20 @@ def _quality(data: ReportData) -> Section:
     ).with_columns(pl.col("rows").cast(pl.Int64))
     withheld = "".join(
         f"<tr class='withheld'><td>{html.escape(r['icb_code'])}</td><td>{html.escape(r['org_code'])}</td>"
-        f"<td>{html.escape(r['org_name'])}</td><td>{html.escape(r['data_status'])}</td></tr>"
+        f"<td>{html.escape(r['org_name'])}</td><td>{html.escape(r['data_status'].replace('_', ' '))}</td>"
+        f"<td>{html.escape(r['last_seen_in_publication'] or '–')}</td></tr>"
         for r in data.withheld.iter_rows(named=True)
     )
-    withheld_table = "<h3>Trusts withheld this month</h3>" + (
-        "<table><thead><tr><th>ICB</th><th>Trust</th><th>Name</th><th>Status</th></tr></thead>"
+    withheld_table = "<h3>Organisations withheld this month</h3>" + (
+        "<table><thead><tr><th>ICB</th><th>Code</th><th>Name</th><th>Status</th>"
+        "<th>Last in the publication</th></tr></thead>"
         f"<tbody>{withheld}</tbody></table>"
         if withheld
-        else "<p>None: every expected trust's files were complete.</p>"
+        else "<p>None: every expected organisation's figures were complete.</p>"
     )
     quarantine = "".join(
-        f"<tr><td>{html.escape(r['extract'])}</td><td>{html.escape(r['check'])}</td>"
-        f"<td class='num'>{r['rows']:,}</td></tr>"
+        f"<tr><td>{html.escape(r['extract'])}</td><td>{html.escape(r['column'] or '')}</td>"
+        f"<td>{html.escape(r['problem'])}</td><td class='num'>{r['rows']:,}</td></tr>"
         for r in data.quarantine.iter_rows(named=True)
     )
     suppression = "".join(
@@ -309,20 +337,28 @@ def _quality(data: ReportData) -> Section:
     )
     tables = (
         withheld_table
-        + "<h3>Quarantined rows by check</h3><table><thead><tr><th>Extract</th><th>Check</th>"
-        + f"<th class='num'>Rows</th></tr></thead><tbody>{quarantine}</tbody></table>"
+        + "<h3>Quarantined rows by problem</h3>"
+        + (
+            "<table><thead><tr><th>Extract</th><th>Column</th><th>Problem</th>"
+            + f"<th class='num'>Rows</th></tr></thead><tbody>{quarantine}</tbody></table>"
+            if quarantine
+            else "<p>None: every row of this month's files passed its checks.</p>"
+        )
         + "<h3>Suppressed cells</h3><table><thead><tr><th>Table</th><th>Rule</th>"
         + "<th class='num'>Suppressed</th><th class='num'>Cells</th></tr></thead>"
         + f"<tbody>{suppression}</tbody></table>"
     )
+    counts = counts.filter(pl.col("rows") > 0)
     return Section(
         "quality",
         f"Data quality, {data.period}",
-        charts.data_quality(counts),
-        "Withheld trusts by reason, quarantined rows by the check they failed, suppressed cells by table.",
+        charts.data_quality(counts) if counts.height else "",
+        "Withheld organisations by reason, quarantined rows by the problem found, suppressed cells by table."
+        if counts.height
+        else "",
         [
             f"Coverage: {data.england['orgs_included']:,} of {data.england['orgs_expected']:,} expected "
-            f"trusts ({pct(data.england['coverage_percent'], 1)} of FTE days available)."
+            f"organisations ({pct(data.england['coverage_percent'], 1)} of FTE days available)."
         ],
         tables,
     )

@@ -58,9 +58,8 @@ def spc(frame: pl.DataFrame, options: SpcOptions) -> pl.DataFrame:
     has_series = "series" in frame.columns
     data = frame if has_series else frame.with_columns(pl.lit("series").alias("series"))
     rebase = pl.Series([*options.rebase], dtype=pl.Utf8).str.to_date()
-    data = (
-        data.with_columns(pl.col("date").cast(pl.Date), pl.col("value").cast(pl.Float64))
-        .sort("series", "date", maintain_order=True)
+    data = data.with_columns(pl.col("date").cast(pl.Date), pl.col("value").cast(pl.Float64)).sort(
+        "series", "date", maintain_order=True
     )
     starts = pl.col("date").is_in(rebase.implode())
     if REBASE_HERE in data.columns:

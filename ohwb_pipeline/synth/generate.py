@@ -20,6 +20,7 @@ from ohwb_pipeline.synth.survey import question_model, respondents
 log = logging.getLogger("ohwb.synth")
 # Bump when the same settings would generate different files, so cached data is regenerated.
 GENERATOR_VERSION = 6
+SYNTHETIC_MARKER = ".synthetic"
 
 
 @dataclass
@@ -200,6 +201,11 @@ def generate(cfg: SynthConfig) -> SynthSummary:
         for org, part in files.items():
             part.write_csv(folder / f"{org}.csv")
             summary.survey_rows += part.height
+    # Every output says its figures are synthetic (report, summary): this marker is how they know.
+    (cfg.out / SYNTHETIC_MARKER).write_text(
+        f"landing data made by ohwb_pipeline.synth (generator {GENERATOR_VERSION}): synthetic, "
+        "not real NHS data\n"
+    )
     summary.seconds = time.perf_counter() - began
     return summary
 

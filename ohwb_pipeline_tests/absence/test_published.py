@@ -26,6 +26,7 @@ BENCHMARK_COLUMNS = [
     "FTE_DAYS_AVAILABLE",
     "SICKNESS_ABSENCE_RATE_PERCENT",
     "data_status",
+    "source",
 ]
 
 

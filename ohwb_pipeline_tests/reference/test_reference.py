@@ -41,17 +41,21 @@ def test_a_new_survey_question_needs_no_code_change(tmp_path):
     ("file", "spoil", "message"),
     [
         ("organisations.csv", lambda t: t + "R0A,DUPLICATE TRUST,M1 1AA,QOP,QOP\n", "unique"),
-        ("organisations.csv", lambda t: t + "ZZ9,NOWHERE TRUST,M1 1AA,QZZ,QZZ\n", "in_reference"),
-        ("absence_reasons.csv", lambda t: t + "S77,Made up,not_a_group\n", "isin"),
+        ("organisations.csv", lambda t: t + "ZZ9,NOWHERE TRUST,M1 1AA,QZZ,QZZ\n", "is not a known icb"),
+        (
+            "absence_reasons.csv",
+            lambda t: t + "S77,Made up,not_a_group\n",
+            "is not one of the allowed values",
+        ),
         ("staff_groups.csv", lambda t: t + "Porters,Support,maybe\n", "not true or false"),
         ("icbs.csv", lambda t: t.replace("icb_name", "icb_title"), "missing required columns: icb_name"),
-        ("survey_questions.csv", lambda t: t + "q99z,New question,agree9,4;5,true,other\n", "in_reference"),
+        ("survey_questions.csv", lambda t: t + "q99z,New question,agree9,4;5,true,other\n", "is not a known"),
         (
             "survey_questions.csv",
             lambda t: t + "q99z,New question,yesno,3,false,other\n",
             "not in the question's scale",
         ),
-        ("survey_scales.csv", lambda t: t + "yesno,1,Maybe\n", "one_label_per_scale_code"),
+        ("survey_scales.csv", lambda t: t + "yesno,1,Maybe\n", "one label per scale code"),
     ],
 )
 def test_a_bad_reference_file_fails_loudly(tmp_path, file, spoil, message):

@@ -45,7 +45,7 @@ def test_bad_rows_are_quarantined_with_reasons_and_counts_reconcile(survey_2024)
         "code_in_agree5_scale",
         "not_a_duplicate_row",
     }
-    assert quarantine["reason"].str.contains("q11a: code_in_agree5_scale '7'").any()
+    assert quarantine["reason"].str.contains("q11a: is not a code of the agree5 scale '7'").any()
     assert checks_by_name(result)[("survey_responses", "reconciliation")]
 
 

@@ -1,5 +1,6 @@
 -- The NHS-compatible benchmark table: official columns, an 'All staff groups' row per organisation,
--- the rate rounded to 2 dp, and lost, available and rate all suppressed where FTE days available <= 330.
+-- the rate rounded to 2 dp half to even, as NHS England rounds it (31 / 992 days = 3.125% is published
+-- as 3.12, 51 / 2400 = 2.125% as 2.12), and lost, available and rate all suppressed where FTE days available <= 330.
 -- Only complete organisation-months get figures (org_figures, from their one source); every other one
 -- in org_month_status gets one 'All staff groups' row with null figures and its data_status. Names,
 -- ICB and region are org_month_status's: as the publication states them that month, else the reference.
@@ -30,7 +31,7 @@ SELECT
     f.staff_group AS STAFF_GROUP,
     CAST(CASE WHEN f.fte_days_available > 330 THEN f.fte_days_lost END AS DOUBLE) AS FTE_DAYS_LOST,
     CAST(CASE WHEN f.fte_days_available > 330 THEN f.fte_days_available END AS DOUBLE) AS FTE_DAYS_AVAILABLE,
-    CAST(CASE WHEN f.fte_days_available > 330 THEN round(f.fte_days_lost / f.fte_days_available * 100, 2) END AS DOUBLE)
+    CAST(CASE WHEN f.fte_days_available > 330 THEN round_even(f.fte_days_lost / f.fte_days_available * 100, 2) END AS DOUBLE)
         AS SICKNESS_ABSENCE_RATE_PERCENT,
     s.data_status,
     s.source

@@ -200,4 +200,7 @@ LEFT JOIN (
     FROM read_parquet($workforce_facts, hive_partitioning = true, hive_types = {'period': VARCHAR})
     WHERE staff_group = 'All staff groups' AND period BETWEEN $first AND $last
 ) AS w USING (period, org_code)
+-- A file for a code that neither the reference list nor the publication knows is in the ingest log
+-- (rejected), not here: it names no organisation.
+WHERE s.icb_code IS NOT NULL
 ORDER BY s.period, s.org_code
