@@ -7,8 +7,11 @@ PYTHON ?= python3
 
 export OHWB_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(OHWB_DATA_DIR)/dagster_home
+# The real NHS England months have their own data folder and Dagster instance, beside the synthetic demo.
+REAL_DATA_DIR := $(OHWB_DATA_DIR)/real
+REAL_ENV := OHWB_DATA_DIR=$(REAL_DATA_DIR) DAGSTER_HOME=$(REAL_DATA_DIR)/dagster_home
 
-.PHONY: install run test ui bench faults roi-calibration catalog-compat serve stop lint clean dagster-home
+.PHONY: install run test ui ui-real bench faults roi-calibration catalog-compat serve stop lint clean dagster-home
 
 # The install's own output goes to .venv/install.log and is printed only when it fails.
 $(STAMP): pyproject.toml constraints.txt
@@ -38,7 +41,10 @@ dagster-home: $(STAMP)
 		>> $(DAGSTER_HOME)/dagster.yaml
 	@$(BIN)/python -c 'import dagster; dagster.DagsterInstance.get().get_runs(limit=1)' 2>/dev/null
 
+# Real figures first (data/real, its own instance), then the synthetic case-study demo (data/).
 run: $(STAMP) dagster-home
+	@$(MAKE) --no-print-directory dagster-home $(REAL_ENV)
+	@$(REAL_ENV) $(BIN)/ohwb real
 	@$(BIN)/ohwb demo
 
 test: $(STAMP) dagster-home
@@ -51,6 +57,13 @@ ui: $(STAMP) dagster-home
 	@echo "Dagster UI: http://127.0.0.1:3000 (starting; Ctrl-C stops it)"
 	@PYTHONWARNINGS=ignore::FutureWarning:click.core \
 		$(BIN)/dagster dev -w workspace.yaml --log-level $$(echo $${OHWB_LOG_LEVEL:-warning} | tr A-Z a-z)
+
+# The real-data instance (data/real) on port 3001, so both UIs can be open at once.
+ui-real: $(STAMP)
+	@$(MAKE) --no-print-directory dagster-home $(REAL_ENV)
+	@echo "Dagster UI (real NHS England data): http://127.0.0.1:3001 (starting; Ctrl-C stops it)"
+	@$(REAL_ENV) PYTHONWARNINGS=ignore::FutureWarning:click.core \
+		$(BIN)/dagster dev -w workspace.yaml -p 3001 --log-level $$(echo $${OHWB_LOG_LEVEL:-warning} | tr A-Z a-z)
 
 bench: $(STAMP) dagster-home
 	$(BIN)/python -m benchmarks.run
@@ -84,4 +97,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf data/landing data/warehouse data/published data/dagster_home data/config
+	rm -rf data/landing data/warehouse data/published data/dagster_home data/config data/real
