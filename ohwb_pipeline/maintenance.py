@@ -7,9 +7,11 @@ from pathlib import Path
 import dagster as dg
 
 from ohwb_pipeline.absence.assets import POOL as ABSENCE_POOL
+from ohwb_pipeline.absence.publisher_assets import RATES_LANDING, REASONS_LANDING
 from ohwb_pipeline.core.lake import Lake, file_sha256
 from ohwb_pipeline.core.publishing import recover, verify
 from ohwb_pipeline.core.resources import OhwbSettings
+from ohwb_pipeline.ingest.month import NATIONAL
 from ohwb_pipeline.ingest.truncation import record_override
 
 POOLS = [ABSENCE_POOL]
@@ -54,6 +56,9 @@ def run_repair(args: argparse.Namespace) -> int:
     return 0 if not problems else 1
 
 
+NATIONAL_LANDINGS = (RATES_LANDING, REASONS_LANDING)
+
+
 def run_accept_file(args: argparse.Namespace) -> int:
     settings = OhwbSettings(data_dir=args.data_dir)
     path = args.path.resolve()
@@ -61,9 +66,13 @@ def run_accept_file(args: argparse.Namespace) -> int:
     if not path.is_file() or path.parent.parent.parent != landing:
         raise ValueError(f"{args.path} is not a file in {landing}/<extract>/<period>/")
     extract, period, org = path.parent.parent.name, path.parent.name, path.stem
+    if extract in NATIONAL_LANDINGS:  # one national file a month: the guard keys it as NATIONAL
+        org = NATIONAL
     sha = file_sha256(path)
     record_override(settings.ingest_overrides_path, extract, period, org, sha, args.by, args.reason)
-    print(f"accepted {extract}/{period}/{org}.csv (sha256 {sha[:12]}...) in {settings.ingest_overrides_path}")
+    print(
+        f"accepted {extract}/{period}/{path.name} (sha256 {sha[:12]}...) in {settings.ingest_overrides_path}"
+    )
     print(f"re-run the month to use it ({period}-01), from the UI or as README 'Running months' shows")
     return 0
 

@@ -6,6 +6,7 @@ import shutil
 import polars as pl
 import pytest
 
+from ohwb_pipeline.cli import main as ohwb
 from ohwb_pipeline_tests.conftest import read_table, run_absence_job
 from ohwb_pipeline_tests.realdata.helpers import published_file, real_root
 
@@ -44,6 +45,13 @@ def test_a_truncated_national_file_is_held_and_nothing_is_published(tmp_path):
     assert "below the 3,152 of its last accepted month" in log["error"].item()
     published = set(_published(root)["period"])
     assert published == {"2024-03"}, "a held file never replaces or adds figures"
+    # A data engineer who knows the smaller file is right accepts that exact content, audited.
+    assert (
+        ohwb(["accept-file", str(path), "--by", "analyst", "--reason", "test", "--data-dir", str(root)]) == 0
+    )
+    assert _run_month(root).success
+    assert _log(root)["status"].to_list() == ["ok"]
+    assert set(_published(root)["period"]) == {"2024-03", MONTH}
 
 
 def test_a_file_whose_date_is_another_month_is_quarantined_row_by_row(tmp_path, clean):
