@@ -48,8 +48,10 @@ start() {
             exit 1
         fi
     done
+    # Runs are launched by the code server as `<its python> -m dagster`, not a `dagster` found on PATH.
     launch code-server "$BIN/dagster" code-server start -h 127.0.0.1 -p "$OHWB_CODE_SERVER_PORT" \
-        -m ohwb_pipeline.definitions --location-name ohwb_pipeline.definitions --log-level "$LOG_LEVEL"
+        -m ohwb_pipeline.definitions --location-name ohwb_pipeline.definitions --log-level "$LOG_LEVEL" \
+        --use-python-environment-entry-point
     wait_for "the code server" 180 "$BIN/dagster" api grpc-health-check -h 127.0.0.1 -p "$OHWB_CODE_SERVER_PORT" \
         || { stop; exit 1; }
     launch webserver "$BIN/dagster-webserver" -w deploy/workspace.yaml -h 127.0.0.1 -p "$UI_PORT" \
