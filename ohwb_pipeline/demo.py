@@ -19,6 +19,7 @@ from ohwb_pipeline.core.duck import load_sql
 from ohwb_pipeline.core.lake import Lake
 from ohwb_pipeline.core.resources import SHIPPED_REFERENCE, OhwbSettings, data_dir_from_env
 from ohwb_pipeline.maintenance import free_pool_slots
+from ohwb_pipeline.realdata.labels import SYNTHETIC
 from ohwb_pipeline.reference.expected import write_expected_submitters
 from ohwb_pipeline.report.render import report_path
 from ohwb_pipeline.roi.report import print_roi
@@ -77,12 +78,13 @@ def run(args: argparse.Namespace) -> None:
                 detail = results[name].failure()
                 raise SystemExit(f"the {job} run failed: {detail or 'see its log in the UI (make ui)'}")
     print(f"done in {time.perf_counter() - began:.0f} s\n")
+    print(f"##### {SYNTHETIC} (the real NHS England figures are in {lake.root / 'real'}) #####")
     _print_summary(lake)
     if "survey" in results:
         _print_survey(lake)
     print_roi(lake)
     _print_checks(results)
-    print("outputs:")
+    print("outputs (synthetic demo):")
     print(f"  published tables  {lake.published}/<table>/ (manifest: _manifest.json)")
     print(f"  monthly report    {report_path(lake, args.last)}")
     print(f"  BI catalog        {lake.published / CATALOG_FILE}  (DuckDB: ATTACH ... (READ_ONLY))")
@@ -190,7 +192,7 @@ def _print_summary(lake: Lake) -> None:
     ).pl()
     status = pl.read_parquet(lake.published_table("data_completeness") / "*" / "*.parquet")
     by_status = status.group_by("data_status").len("n").sort("data_status")
-    print("=== Absence ===")
+    print("=== Absence (synthetic) ===")
     for r in counts.sort("extract").iter_rows(named=True):
         print(
             f"{r['extract']}: {r['months']} months x {r['trusts']} trusts, {r['rows_accepted']:,} rows "
@@ -219,7 +221,7 @@ def _print_survey(lake: Lake) -> None:
         },
     ).pl()
     latest = headline.filter(pl.col("year") == headline["year"].max())
-    print("=== NHS Staff Survey ===")
+    print("=== NHS Staff Survey (synthetic responses; 'real national' figures are real) ===")
     print(
         f"{logs['year'].n_unique()} years, {logs['org_code'].n_unique()} trusts: "
         f"{int(logs['rows_accepted'].sum()):,} responses accepted, {int(logs['rows_quarantined'].sum()):,} "

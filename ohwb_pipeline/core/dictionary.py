@@ -71,10 +71,11 @@ def to_markdown(rows: list[dict[str, str]], versions: dict[str, str], descriptio
         "Columns: `rule` says when a value is suppressed or withheld and what it then holds; `checks` are",
         "the contract's checks on the column (a publication that breaks one is refused).",
         "",
-        "Real and synthetic figures: the `source` column of every organisation-level table says where a",
-        "row comes from. `nhs_published_rates` and `nhs_published_national` rows are REAL: NHS England's",
-        "published NHS Sickness Absence Rates (official statistics). `esr_extract` rows come from the trusts'",
-        "ESR extracts; in the demo (`make run`, `data/`) those are SYNTHETIC, made by the project's generator.",
+        "Real and synthetic figures: the `source` column of every organisation-level table says where",
+        "a row comes from. `nhs_published_rates` and `nhs_published_national` rows are REAL: NHS",
+        "England's published NHS Sickness Absence Rates (official statistics). `esr_extract` rows come",
+        "from the trusts' ESR extracts; in the demo (`make run`, `data/`) those are SYNTHETIC, made by",
+        "the project's generator.",
         f"{OGL_LINE}",
     ]
     for table in dict.fromkeys(r["table"] for r in rows):

@@ -58,6 +58,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reading(point: dict) -> str:
+    icon = point["variation_icon"].replace("_", " ")
+    if point["special_cause_type"] == "Common Cause":
+        return f"{icon} variation"
+    return f"{icon}: {point['special_cause_type']}"
+
+
 def print_summary(lake: Lake, period: str) -> None:
     ics = table_glob(lake.published_table("ics_indicators"))
     spc = pl.read_parquet(table_glob(lake.published_table("spc_indicators")), hive_partitioning=True)
@@ -74,7 +81,7 @@ def print_summary(lake: Lake, period: str) -> None:
     print(f"=== {REAL} ===")
     print(
         f"England sickness absence rate, {period}: {england['value']:.2f}% "
-        f"(SPC: {england['variation_icon'].replace('_', ' ')}, {england['special_cause_type']}; "
+        f"(SPC: {_reading(england)}; "
         f"mean {england['mean']:.2f}%, limits {england['lpl']:.2f}% to {england['upl']:.2f}%)"
     )
     print(
@@ -83,11 +90,12 @@ def print_summary(lake: Lake, period: str) -> None:
         f"{diffs['difference_pp'].abs().max():.3f} pp of NHS England's national rate in {diffs.height} months"
     )
     print(f"ICB league table, {period} (rank 1 = lowest rate):")
+    width = max(len(n) for n in league["area_name"])
     for r in league.iter_rows(named=True):
         rank = "-" if r["rank"] is None else str(r["rank"])
         rate = "withheld" if r["rate_percent"] is None else f"{r['rate_percent']:.2f}%"
         print(
-            f"  {rank:>3} {r['area_code']} {r['area_name'][:46]:<46} {rate:>8}  "
+            f"  {rank:>3} {r['area_code']} {r['area_name']:<{width}} {rate:>8}  "
             f"({r['orgs_included']} organisations)"
         )
     print(OGL_LINE)

@@ -2,6 +2,7 @@
 network, prints as vectors). Colours are NHSRplotthedots' defaults (`ptd_spc_colours`)."""
 
 import re
+import textwrap
 
 import altair as alt
 import polars as pl
@@ -23,6 +24,7 @@ POINT_LABELS = {
 }
 FONT = "Arial, Helvetica, sans-serif"
 WIDE = 1040
+HEADER_CHARS = 30  # a small multiple is 150 px wide: about 30 characters of 10 px Arial
 
 
 def short_name(name: str) -> str:
@@ -85,14 +87,22 @@ def england_spc(series: pl.DataFrame) -> str:
     return to_svg(alt.layer(*_spc_layers(WIDE, 260, "Sickness absence rate (%)"), data=data))
 
 
+def wrapped(name: str, width: int = HEADER_CHARS) -> str:
+    """A name broken into lines of at most `width` characters at spaces, joined by '|' for the header's
+    labelExpr: long ICB names ('Bath and North East Somerset, Swindon and Wiltshire') are shown whole."""
+    return "|".join(textwrap.wrap(name, width)) or name
+
+
 def icb_small_multiples(series: pl.DataFrame) -> str:
+    frame = _spc_frame(series).with_columns(pl.col("area_name").map_elements(wrapped, return_dtype=pl.Utf8))
+    header = alt.Header(labelFontSize=10, labelLimit=0, labelExpr="split(datum.label, '|')")
     chart = (
-        alt.layer(*_spc_layers(150, 80, "%"), data=alt.Data(values=_spc_frame(series).to_dicts()))
-        .facet(
-            facet=alt.Facet("area_name:N", title=None, header=alt.Header(labelFontSize=10, labelLimit=160)),
-            columns=5,
-        )
+        alt.layer(*_spc_layers(150, 80, "%"), data=alt.Data(values=frame.to_dicts()))
+        .facet(facet=alt.Facet("area_name:N", title=None, header=header), columns=5)
         .resolve_scale(y="independent")
+        # Each cell has its own x axis: a shared one would draw empty axis frames under the last row's
+        # empty cells (42 ICBs in 5 columns leave 3).
+        .resolve_axis(x="independent")
     )
     return to_svg(chart)
 
@@ -244,7 +254,7 @@ def data_quality(status_counts: pl.DataFrame) -> str:
         alt.Chart(alt.Data(values=status_counts.to_dicts()))
         .mark_bar(color="#768692")
         .encode(
-            x=alt.X("rows:Q", title="rows or trusts this month"),
+            x=alt.X("rows:Q", title="rows or organisations this month"),
             y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=360)),
             row=alt.Row("kind:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left")),
             tooltip=["label:N", "rows:Q"],

@@ -13,7 +13,8 @@ def print_roi(lake: Lake) -> None:
         params={"roi": table_glob(lake.published_table("intervention_roi"))},
     ).pl()
     print(
-        "\n=== Intervention ROI: difference-in-differences with 95% intervals (placebo test) vs reported ==="
+        "\n=== Intervention ROI (synthetic demo trusts): difference-in-differences, 95% intervals "
+        "(placebo test) vs reported ==="
     )
     with pl.Config(
         tbl_hide_dataframe_shape=True,

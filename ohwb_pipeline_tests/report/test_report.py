@@ -161,3 +161,24 @@ def test_a_publication_of_the_latest_month_requests_its_report():
     second = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
     requested = second.get_requested_partitions(dg.AssetKey("monthly_report"))
     assert requested == {latest}, "the survey and ROI tables, yearly and unpartitioned, do not hold it back"
+
+
+def test_synthetic_figures_are_labelled_synthetic(reported):
+    _, _, page = reported
+    assert "<title>OHWB monthly report June 2024 (synthetic data)</title>" in page
+    masthead, footer = page.split("</header>")[0], page.split('<footer class="provenance"')[1]
+    for part in (masthead, footer):
+        assert "SYNTHETIC DATA: made by this project&#39;s generator, not real NHS figures" in part
+    assert "Open Government Licence" not in page, "no real figure, no attribution"
+
+
+def test_quarantine_problems_are_in_words_not_rule_names(reported):
+    _, _, page = reported
+    quality = page.split('data-section="quality"', 1)[1]
+    rows = re.findall(
+        r"<tr><td>(absence_episodes|staff_in_post)</td><td>([^<]*)</td><td>([^<]*)</td>", quality
+    )
+    assert rows, "the synthetic month has injected bad rows"
+    rule_name = re.compile(r"^[a-z_]+(\(.*\))?$")
+    for _, _, problem in rows:
+        assert " " in problem and not rule_name.match(problem), problem
