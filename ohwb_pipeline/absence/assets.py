@@ -56,7 +56,8 @@ def _ingest(
     kinds={"pandera", "duckdb", "parquet"},
 )
 def absence_episodes(context: dg.AssetExecutionContext, settings: OhwbSettings):
-    """Sickness absence episodes from `landing/absence/<YYYY-MM>/<ORG>.csv`, validated and pseudonymised."""
+    """Sickness absence episodes from `landing/absence/<YYYY-MM>/<ORG>.csv`, validated and pseudonymised.
+    Trusts' own ESR extracts; in the demo (`make run`, `data/`) they are SYNTHETIC, made by `ohwb synth`."""
     yield from _ingest(context, settings, EPISODES, "absence")
 
 
@@ -70,7 +71,8 @@ def absence_episodes(context: dg.AssetExecutionContext, settings: OhwbSettings):
     kinds={"pandera", "duckdb", "parquet"},
 )
 def staff_in_post(context: dg.AssetExecutionContext, settings: OhwbSettings):
-    """Staff in post (the denominator) from `landing/staff_in_post/<YYYY-MM>/<ORG>.csv`."""
+    """Staff in post (the denominator) from `landing/staff_in_post/<YYYY-MM>/<ORG>.csv`. Trusts' own ESR
+    extracts; in the demo (`make run`, `data/`) they are SYNTHETIC, made by `ohwb synth`."""
     yield from _ingest(context, settings, STAFF_IN_POST, "staff_in_post")
 
 

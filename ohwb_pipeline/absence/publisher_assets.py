@@ -70,9 +70,9 @@ def reasons_schema(lake: Lake) -> pa.DataFrameSchema:
 def published_rates(context: dg.AssetExecutionContext, settings: OhwbSettings):
     """REAL DATA SOURCE. NHS England's NHS Sickness Absence Rates benchmarking CSV (organisation x staff
     group, FTE days lost and available, rate), one national file per month in
-    `landing/published_rates/<YYYY-MM>/`, validated row by row. Official statistics under the Open
-    Government Licence v3.0. Contains public sector information licensed under the Open Government
-    Licence v3.0. Source: NHS England, NHS Sickness Absence Rates."""
+    `landing/published_rates/<YYYY-MM>/`, validated row by row. Official statistics. Contains public
+    sector information licensed under the Open Government Licence v3.0. Source: NHS England, NHS
+    Sickness Absence Rates."""
     lake = Lake(settings.root)
     periods = months_in_window(context.partition_time_window)
     yield from ingest_periods(
