@@ -8,6 +8,8 @@ They are ingested by the same recipe as the trusts' extracts (read as text, cast
 quarantine and reasons, truncation guard, ingest log) and feed the same monthly partitions and tables.
 """
 
+from collections.abc import Callable, Iterator
+
 import dagster as dg
 import pandera.polars as pa
 import polars as pl
@@ -20,7 +22,7 @@ from ohwb_pipeline.core.partitions import monthly_partitions, months_in_window, 
 from ohwb_pipeline.core.resources import OhwbSettings
 from ohwb_pipeline.ingest import checks as ingest_checks
 from ohwb_pipeline.ingest.asset import ingest_periods
-from ohwb_pipeline.ingest.validate import in_reference
+from ohwb_pipeline.ingest.validate import Contract, in_reference
 from ohwb_pipeline.reference.assets import absence_reasons, staff_group_aliases, staff_groups
 from ohwb_pipeline.reference.load import read_reference
 
@@ -58,6 +60,19 @@ def reasons_schema(lake: Lake) -> pa.DataFrameSchema:
     return schema.update_columns({"absence_reason": {"checks": [*column.checks, check]}})
 
 
+def _ingest(
+    context: dg.AssetExecutionContext,
+    settings: OhwbSettings,
+    contract: Contract,
+    landing: str,
+    schema_for: Callable[[Lake], pa.DataFrameSchema],
+) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
+    # One national file a month: no per-trust completeness (org_month_status judges organisations).
+    periods = months_in_window(context.partition_time_window)
+    schema = schema_for(Lake(settings.root))
+    yield from ingest_periods(context, settings, contract, landing, periods, schema, with_completeness=False)
+
+
 @dg.asset(
     partitions_def=monthly_partitions,
     backfill_policy=single_run,
@@ -73,17 +88,7 @@ def published_rates(context: dg.AssetExecutionContext, settings: OhwbSettings):
     `landing/published_rates/<YYYY-MM>/`, validated row by row. Official statistics. Contains public
     sector information licensed under the Open Government Licence v3.0. Source: NHS England, NHS
     Sickness Absence Rates."""
-    lake = Lake(settings.root)
-    periods = months_in_window(context.partition_time_window)
-    yield from ingest_periods(
-        context,
-        settings,
-        PUBLISHED_RATES,
-        RATES_LANDING,
-        periods,
-        rates_schema(lake),
-        with_completeness=False,
-    )
+    yield from _ingest(context, settings, PUBLISHED_RATES, RATES_LANDING, rates_schema)
 
 
 @dg.asset(
@@ -101,17 +106,7 @@ def published_reasons(context: dg.AssetExecutionContext, settings: OhwbSettings)
     `landing/published_reasons/<YYYY-MM>/`. Its rows become England rows marked as the publisher's
     national totals. Contains public sector information licensed under the Open Government Licence
     v3.0. Source: NHS England, NHS Sickness Absence Rates."""
-    lake = Lake(settings.root)
-    periods = months_in_window(context.partition_time_window)
-    yield from ingest_periods(
-        context,
-        settings,
-        PUBLISHED_REASONS,
-        REASONS_LANDING,
-        periods,
-        reasons_schema(lake),
-        with_completeness=False,
-    )
+    yield from _ingest(context, settings, PUBLISHED_REASONS, REASONS_LANDING, reasons_schema)
 
 
 publisher_assets = [published_rates, published_reasons]
