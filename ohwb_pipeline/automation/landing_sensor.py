@@ -82,33 +82,80 @@ def landing_changes(
     return LandingChanges(requests, {"files": seen, "partitions": partitions}, skipped)
 
 
+def run_requests(changes: list[tuple[str, str, int, str]]) -> list[dg.RunRequest]:
+    """One run per changed partition, except partitions landing for the first time: consecutive ones go
+    out as one ranged run (the single-run backfill the jobs are built for), so turning the sensor on
+    over 48 landed months queues one run, not 48 processes. A later change runs its partition alone."""
+    keys = {spec.job_name: spec.partitions.get_partition_keys() for spec in WATCHED}
+    new: dict[str, list[tuple[int, str, str]]] = {}
+    requests = []
+    for job, partition, number, digest in changes:
+        if number == 1:
+            new.setdefault(job, []).append((keys[job].index(partition), partition, digest))
+        else:
+            requests.append(_single(job, partition, number, digest))
+    for job, found in sorted(new.items()):
+        for block in _consecutive(sorted(found)):
+            if len(block) == 1:
+                _, partition, digest = block[0]
+                requests.append(_single(job, partition, 1, digest))
+                continue
+            first, last = block[0][1], block[-1][1]
+            digest = state_hash([d for _, _, d in block])
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"{job}:{first}...{last}:1:{digest[:16]}",
+                    job_name=job,
+                    tags={
+                        "dagster/asset_partition_range_start": first,
+                        "dagster/asset_partition_range_end": last,
+                        "ohwb/landing_change": "1",
+                    },
+                )
+            )
+    return requests
+
+
+def _single(job: str, partition: str, number: int, digest: str) -> dg.RunRequest:
+    return dg.RunRequest(
+        run_key=f"{job}:{partition}:{number}:{digest[:16]}",
+        job_name=job,
+        partition_key=partition,
+        tags={"ohwb/landing_change": str(number)},
+    )
+
+
+def _consecutive(found: list[tuple[int, str, str]]) -> list[list[tuple[int, str, str]]]:
+    blocks: list[list[tuple[int, str, str]]] = []
+    for item in found:
+        if blocks and item[0] == blocks[-1][-1][0] + 1:
+            blocks[-1].append(item)
+        else:
+            blocks.append([item])
+    return blocks
+
+
 @dg.sensor(
     jobs=[absence_monthly, survey_yearly],
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
     description="Every 60 s, looks at landing/absence/, landing/staff_in_post/ (runs absence_monthly) and "
     "landing/survey/ (runs survey_yearly) and starts one run per partition whose files changed (new, "
-    "changed, deleted, or back to an earlier state), each change once. Off until turned on in the UI "
+    "changed, deleted, or back to an earlier state), each change once; partitions landing for the first "
+    "time go out together, consecutive ones as one ranged run. Off until turned on in the UI "
     "(Automation).",
 )
 def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    """Requests one run per (job, partition) whose landing folders changed in any way: a new, changed or
-    deleted file, or a return to an earlier state. The run key is the partition, its change number and
+    """Requests a run for each (job, partition) whose landing folders changed in any way: a new, changed
+    or deleted file, or a return to an earlier state (`run_requests`: first landings of consecutive
+    partitions share one ranged run). The run key is the partition, its change number and
     its state hash, so each change runs exactly once and re-evaluating the same state never runs again.
     Bad entries (links, FIFOs, unreadable files) are part of the state and never abort or hang a tick.
     """
     landing = data_dir_from_env() / "landing"
     cursor = json.loads(context.cursor) if context.cursor else {}
     changes = landing_changes(landing, cursor)
-    requests = [
-        dg.RunRequest(
-            run_key=f"{job}:{partition}:{number}:{digest[:16]}",
-            job_name=job,
-            partition_key=partition,
-            tags={"ohwb/landing_change": str(number)},
-        )
-        for job, partition, number, digest in changes.requests
-    ]
+    requests = run_requests(changes.requests)
     if changes.skipped:
         context.log.warning(f"landing folders with no partition (yet), not run: {', '.join(changes.skipped)}")
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(changes.cursor, separators=(",", ":")))

@@ -18,11 +18,33 @@ def _tick(monkeypatch, root, cursor=None):
     return result.run_requests, result.cursor
 
 
-def test_new_files_request_one_run_per_month(monkeypatch, tmp_path):
+def test_months_landing_for_the_first_time_go_out_as_one_ranged_run(monkeypatch, tmp_path):
     synth_into(tmp_path, orgs=["RJ1", "RN7"])
-    requests, _ = _tick(monkeypatch, tmp_path)
-    assert sorted(r.partition_key for r in requests) == ["2024-01-01", "2024-02-01", "2024-03-01"]
-    assert len({r.run_key for r in requests}) == 3
+    [request], cursor = _tick(monkeypatch, tmp_path)
+    assert request.job_name == "absence_monthly" and request.partition_key is None
+    window = request.partition_key_range
+    assert (window.start, window.end) == ("2024-01-01", "2024-03-01")
+    assert _tick(monkeypatch, tmp_path, cursor)[0] == [], "each state runs once"
+
+
+def test_first_landings_with_a_gap_make_one_range_per_consecutive_block(monkeypatch, tmp_path):
+    import shutil
+
+    synth_into(tmp_path, orgs=["RJ1"], first_month="2023-10", last_month="2024-03")
+    for extract in ("absence", "staff_in_post"):
+        shutil.rmtree(tmp_path / f"landing/{extract}/2024-01")
+    requests = [r for r in _tick(monkeypatch, tmp_path)[0] if r.job_name == "absence_monthly"]
+    ranges = sorted((r.partition_key_range.start, r.partition_key_range.end) for r in requests)
+    assert ranges == [("2023-10-01", "2023-12-01"), ("2024-02-01", "2024-03-01")]
+    assert len({r.run_key for r in requests}) == 2
+
+
+def test_a_single_new_month_after_the_first_tick_runs_alone(monkeypatch, tmp_path):
+    synth_into(tmp_path, orgs=["RJ1"], last_month="2024-02")
+    _, cursor = _tick(monkeypatch, tmp_path)
+    synth_into(tmp_path, orgs=["RJ1"], first_month="2024-03", last_month="2024-03")
+    [request], _ = _tick(monkeypatch, tmp_path, cursor)
+    assert request.partition_key == "2024-03-01" and request.partition_key_range is None
 
 
 def test_nothing_new_means_no_run_and_a_touch_without_change_is_ignored(monkeypatch, tmp_path):
