@@ -45,7 +45,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--type", dest="data_type", choices=DATA_TYPES, required=True)
     p.add_argument("--no-adjust", action="store_true", help="judge outliers on the unadjusted limits")
-    p.add_argument("--sr-method", choices=SR_METHODS, default="SHMI", help="SR only (default SHMI)")
+    p.add_argument(
+        "--sr-method",
+        choices=SR_METHODS,
+        default="SHMI",
+        help="SR only (default SHMI). CQC keeps FunnelPlotR's limits, which are not back-transformed from "
+        "the square-root scale and so flag too many units (docs/funnel.md)",
+    )
     p.add_argument("--trim", type=float, default=0.1, help="share trimmed from each tail (default 0.1)")
     p.add_argument("--multiplier", type=float, default=1.0, help="scale the plotted value (default 1)")
     p.add_argument("--unit", default="unit", help="name of the unit column")

@@ -34,6 +34,8 @@ def normal_limits(x: np.ndarray, target: float, tau2: float, options: FunnelOpti
     # FunnelPlotR uses 1 / (2 sqrt(x)) here for RC too, not the RC z-score's standard error.
     sd = np.sqrt(1 / (4 * x) + tau2)
     if options.data_type == "SR":
+        # CQC: FunnelPlotR does not square these back from the square-root scale (its issue #33), so the
+        # funnel is about half as wide as the z-scores imply. Kept for parity; docs/funnel.md says so.
         return [m * (1 + z * sd) for z, _ in _SIDES]
     if options.data_type == "RC":
         return [m * np.exp(np.log(target) + z * sd) for z, _ in _SIDES]
