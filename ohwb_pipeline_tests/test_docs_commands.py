@@ -33,6 +33,7 @@ OHWB_RUN_ELSEWHERE = {
     "accept-file": "absence/test_completeness.py::"
     "test_a_staff_file_cut_at_a_line_break_is_suspect_and_an_override_accepts_it",
     "funnel": "funnel/test_funnel_docs.py::test_every_documented_funnel_command_runs",
+    "real": "realdata/test_real_cli.py::test_ohwb_real_publishes_the_months_and_prints_the_real_summary",
 }
 OHWB_RUN_HERE = {"repair", "spc", "dictionary", "catalog", "report"}
 # make targets: the command each recipe runs, and the test that runs that command.
@@ -41,6 +42,10 @@ MAKE_TARGETS = {
     "test": ("pytest", "test_docs_commands.py::test_ci_runs_make_test"),
     "ui": (
         "dagster dev -w workspace.yaml",
+        "test_docs_commands.py::test_the_workspace_loads",
+    ),
+    "ui-real": (
+        "dagster dev -w workspace.yaml -p 3001",
         "test_docs_commands.py::test_the_workspace_loads",
     ),
     "bench": (

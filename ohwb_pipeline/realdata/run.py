@@ -10,7 +10,7 @@ import polars as pl
 
 from ohwb_pipeline import console
 from ohwb_pipeline.core.duck import load_sql
-from ohwb_pipeline.core.lake import Lake, table_glob
+from ohwb_pipeline.core.lake import Lake, existing_partitions, table_glob
 from ohwb_pipeline.core.resources import data_dir_from_env
 from ohwb_pipeline.realdata.backtest import compare_rows, england_differences
 from ohwb_pipeline.realdata.labels import REAL
@@ -25,6 +25,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "real", help="publish the shipped real NHS England months into OHWB_DATA_DIR (make run: data/real)"
     )
+    months = list(shipped_files("benchmark"))
+    p.add_argument("--from", dest="first", default=months[0], help=f"first month (default {months[0]})")
+    p.add_argument("--to", dest="last", default=months[-1], help=f"last month (default {months[-1]})")
     p.set_defaults(func=run)
 
 
@@ -33,13 +36,15 @@ def run(args: argparse.Namespace) -> int:
 
     began = time.perf_counter()
     lake = Lake(data_dir_from_env())
-    months = list(shipped_files("benchmark"))
+    months = [m for m in shipped_files("benchmark") if args.first <= m <= args.last]
+    if not months:
+        raise ValueError(f"no shipped month from {args.first} to {args.last}")
     first, last = months[0], months[-1]
     print(
         f"ohwb real: {len(months)} months of NHS England's published sickness absence rates, into {lake.root}"
     )
     with console.stage(1, STAGES, "land the shipped NHS England files") as progress:
-        landed = land_shipped(lake.landing)
+        landed = land_shipped(lake.landing, months)
         # No trust submits ESR extracts here: who is expected comes from the publication itself.
         write_expected_submitters(lake.root / "config", [])
         progress.note = ", ".join(f"{folder} {len(m)} months" for folder, m in landed.items())
@@ -76,7 +81,8 @@ def print_summary(lake: Lake, period: str) -> None:
     league = duckdb.sql(
         load_sql(__file__, "icb_league"), params={"ics_indicators": ics, "period": period}
     ).pl()
-    rows = compare_rows(lake.published)
+    published = set(existing_partitions(lake.published_table("absence_benchmark")))
+    rows = compare_rows(lake.published, [m for m in shipped_files("benchmark") if m in published])
     diffs = england_differences(lake.published)
     print(f"=== {REAL} ===")
     print(
@@ -84,10 +90,15 @@ def print_summary(lake: Lake, period: str) -> None:
         f"(SPC: {_reading(england)}; "
         f"mean {england['mean']:.2f}%, limits {england['lpl']:.2f}% to {england['upl']:.2f}%)"
     )
+    agreement = (
+        f"England within {diffs['difference_pp'].abs().max():.3f} pp of NHS England's national rate in "
+        f"{diffs.height} months"
+        if diffs.height
+        else "no month here has NHS England's national file to compare England with"
+    )
     print(
         f"backtest: {rows.rows_compared:,} of {rows.rows_in_files:,} publisher rows compared, "
-        f"{rows.rates_equal:,} rates equal (2 dp), {rows.blanks_equal:,} blanks equal; England within "
-        f"{diffs['difference_pp'].abs().max():.3f} pp of NHS England's national rate in {diffs.height} months"
+        f"{rows.rates_equal:,} rates equal (2 dp), {rows.blanks_equal:,} blanks equal; {agreement}"
     )
     print(f"ICB league table, {period} (rank 1 = lowest rate):")
     width = max(len(n) for n in league["area_name"])
