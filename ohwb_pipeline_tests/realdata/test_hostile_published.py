@@ -96,10 +96,11 @@ def test_a_duplicated_row_is_quarantined_once_and_changes_nothing(tmp_path, clea
         assert _published(root, table).equals(_published(clean, table)), table
 
 
-def test_a_header_in_another_column_order_reads_the_same(tmp_path, clean):
+def test_a_header_in_another_column_order_with_an_alias_and_a_new_column_reads_the_same(tmp_path, clean):
     root = real_root(tmp_path, [MONTH])
     path = published_file(root, MONTH)
-    frame = pl.read_csv(path, infer_schema=False)
+    frame = pl.read_csv(path, infer_schema=False).rename({"ICS_CODE": "ICB_CODE"})
+    frame = frame.with_columns(pl.lit("a column this contract does not know").alias("NOTE"))
     frame.select(list(reversed(frame.columns))).write_csv(path)
     assert _run_month(root).success
     for table in ("absence_benchmark", "ics_indicators", "data_completeness"):
