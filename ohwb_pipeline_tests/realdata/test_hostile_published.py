@@ -109,3 +109,18 @@ def test_a_header_in_another_column_order_with_an_alias_and_a_new_column_reads_t
         if table == "data_completeness":  # the file's bytes, and so its hash, differ
             ours, theirs = ours.drop("published_sha256"), theirs.drop("published_sha256")
         assert ours.equals(theirs), table
+
+
+def test_a_file_missing_many_organisations_is_held_though_its_rows_barely_fall(tmp_path):
+    root = real_root(tmp_path, ["2024-03", MONTH])
+    path = published_file(root, MONTH)
+    frame = pl.read_csv(path, infer_schema=False)
+    dropped = frame["ORG_CODE"].unique().sort()[:25].to_list()  # about 9% of the organisations
+    kept = frame.filter(~pl.col("ORG_CODE").is_in(dropped))
+    assert kept.height > 0.8 * frame.height, "under the 20% rows limit: only the organisations rule holds it"
+    kept.write_csv(path)
+    assert _run_month(root, "2024-03").success
+    assert not _run_month(root).success
+    log = _log(root)
+    assert log["status"].to_list() == ["suspect_truncation"]
+    assert "organisations" in log["error"].item() and "limit 5%" in log["error"].item()
