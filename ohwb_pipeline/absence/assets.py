@@ -52,7 +52,7 @@ def _ingest(
     group_name=GROUP,
     pool=POOL,
     deps=[organisations, staff_groups, absence_reasons],
-    check_specs=ingest_checks.ingest_check_specs("absence_episodes", completeness=False),
+    check_specs=ingest_checks.ingest_check_specs("absence_episodes", monthly_partitions, completeness=False),
     kinds={"pandera", "duckdb", "parquet"},
 )
 def absence_episodes(context: dg.AssetExecutionContext, settings: OhwbSettings):
@@ -67,7 +67,7 @@ def absence_episodes(context: dg.AssetExecutionContext, settings: OhwbSettings):
     group_name=GROUP,
     pool=POOL,
     deps=[organisations, staff_groups],
-    check_specs=ingest_checks.ingest_check_specs("staff_in_post", completeness=False),
+    check_specs=ingest_checks.ingest_check_specs("staff_in_post", monthly_partitions, completeness=False),
     kinds={"pandera", "duckdb", "parquet"},
 )
 def staff_in_post(context: dg.AssetExecutionContext, settings: OhwbSettings):

@@ -79,7 +79,7 @@ def _ingest(
     group_name=GROUP,
     pool=POOL,
     deps=[staff_groups, staff_group_aliases],
-    check_specs=ingest_checks.ingest_check_specs("published_rates", completeness=False),
+    check_specs=ingest_checks.ingest_check_specs("published_rates", monthly_partitions, completeness=False),
     kinds={"pandera", "polars", "parquet"},
 )
 def published_rates(context: dg.AssetExecutionContext, settings: OhwbSettings):
@@ -97,7 +97,7 @@ def published_rates(context: dg.AssetExecutionContext, settings: OhwbSettings):
     group_name=GROUP,
     pool=POOL,
     deps=[absence_reasons],
-    check_specs=ingest_checks.ingest_check_specs("published_reasons", completeness=False),
+    check_specs=ingest_checks.ingest_check_specs("published_reasons", monthly_partitions, completeness=False),
     kinds={"pandera", "polars", "parquet"},
 )
 def published_reasons(context: dg.AssetExecutionContext, settings: OhwbSettings):

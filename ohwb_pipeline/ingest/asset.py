@@ -11,6 +11,7 @@ import dagster as dg
 import pandera.polars as pa
 import polars as pl
 
+from ohwb_pipeline.core import checks_per_month
 from ohwb_pipeline.core.lake import Lake
 from ohwb_pipeline.core.metadata import (
     column_schema,
@@ -35,7 +36,7 @@ def ingest_periods(
     periods: list[str],
     schema: pa.DataFrameSchema,
     with_completeness: bool = True,
-) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
+) -> Iterator[checks_per_month.CheckEvent | dg.MaterializeResult | dg.AssetObservation]:
     lake = Lake(settings.root)
     key = pseudo_key_from_env()
     guard = TruncationGuard(
@@ -65,10 +66,6 @@ def ingest_periods(
         )
     file_log = pl.concat(logs)
     accepted, quarantined = int(file_log["rows_accepted"].sum()), int(file_log["rows_quarantined"].sum())
-    yield ingest_checks.reconciliation(file_log, accepted, quarantined)
-    if with_completeness:
-        expected = {p.stem for p in (lake.landing / landing_name).glob("*/*.csv")}
-        yield ingest_checks.completeness(expected, present)
     quarantine = (
         pl.concat(by_check)
         .group_by("check", "column")
@@ -101,6 +98,27 @@ def ingest_periods(
         }
     )
     yield from partition_observations(contract.name, by_period, _dagster_key)
+    # After the materialisation, so each period's result targets this run's (checks_per_month.py).
+    yield from checks_per_month.emit(
+        context, period_checks(lake, file_log, present, landing_name, with_completeness)
+    )
+
+
+def period_checks(
+    lake: Lake,
+    file_log: pl.DataFrame,
+    present: dict[str, set[str]],
+    landing_name: str,
+    with_completeness: bool,
+) -> Iterator[checks_per_month.PartitionResult]:
+    """Each period's own reconciliation (and completeness), keyed by its Dagster partition."""
+    expected = {p.stem for p in (lake.landing / landing_name).glob("*/*.csv")} if with_completeness else set()
+    for period in present:
+        log = file_log.filter(pl.col("period") == period)
+        accepted, quarantined = int(log["rows_accepted"].sum()), int(log["rows_quarantined"].sum())
+        yield _dagster_key(period), ingest_checks.reconciliation(log, accepted, quarantined)
+        if with_completeness:
+            yield _dagster_key(period), ingest_checks.completeness(expected, {period: present[period]})
 
 
 def _dagster_key(period: str) -> str:

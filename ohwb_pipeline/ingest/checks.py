@@ -1,26 +1,32 @@
 """Asset checks shared by every extract ingest (absence, staff in post, survey).
-The assets yield what these return."""
+The assets yield what these return, one result per period of the run (core/checks_per_month.py)."""
 
 import dagster as dg
 import polars as pl
 
+from ohwb_pipeline.core.checks_per_month import check_spec
 from ohwb_pipeline.core.metadata import markdown_preview
 
 COMPLETENESS = "completeness"
 RECONCILIATION = "reconciliation"
 
 
-def ingest_check_specs(asset: str, completeness: bool = True) -> list[dg.AssetCheckSpec]:
-    landed = dg.AssetCheckSpec(
+def ingest_check_specs(
+    asset: str, partitions_def: dg.PartitionsDefinition, completeness: bool = True
+) -> list[dg.AssetCheckSpec]:
+    """Partitioned like the asset, so each month (or survey year) of a run has its own result."""
+    landed = check_spec(
         COMPLETENESS,
         asset=asset,
+        partitions_def=partitions_def,
         description="Every trust that ever landed this extract landed a readable file",
     )
     return [
         *([landed] if completeness else []),
-        dg.AssetCheckSpec(
+        check_spec(
             RECONCILIATION,
             asset=asset,
+            partitions_def=partitions_def,
             blocking=True,
             description="Per file: rows read = rows accepted + rows quarantined",
         ),

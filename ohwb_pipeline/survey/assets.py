@@ -41,7 +41,7 @@ def _monthly(asset: dg.AssetsDefinition | str) -> dg.AssetDep:
     backfill_policy=single_run,
     group_name=GROUP,
     deps=[organisations, staff_groups, survey_questions, survey_scales],
-    check_specs=ingest_checks.ingest_check_specs("survey_responses"),
+    check_specs=ingest_checks.ingest_check_specs("survey_responses", yearly_survey_partitions),
     kinds={"pandera", "duckdb", "parquet"},
 )
 def survey_responses(context: dg.AssetExecutionContext, settings: OhwbSettings):
