@@ -7,25 +7,29 @@ same commit publishes (`spc_indicators`), so the flags are the ones an analyst s
 import dagster as dg
 import polars as pl
 
+from ohwb_pipeline.core.checks_per_month import check_spec
 from ohwb_pipeline.core.metadata import markdown_preview
+from ohwb_pipeline.core.partitions import monthly_partitions
 
 SPECIAL_CAUSE = "special_cause_variation"
 
 
 def special_cause_spec(asset: str = "absence_benchmark") -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(
+    return check_spec(
         SPECIAL_CAUSE,
         asset=asset,
-        description="Warns when a trust's sickness absence rate in the newest month the run published "
-        "shows special-cause variation of concern (Making Data Count rules over the trust's full history: "
-        "a point outside the process limits, a run of 7 rising, 2 of 3 close to a limit, 7 on one side of "
-        "the mean). Names the trusts and rules; improvements are listed but do not warn. Earlier months "
-        "of a range run are history: their flags are in spc_indicators and the report.",
+        partitions_def=monthly_partitions,
+        description="Warns when a trust's sickness absence rate in the month shows special-cause "
+        "variation of concern (Making Data Count rules over the trust's full history: a point outside the "
+        "process limits, a run of 7 rising, 2 of 3 close to a limit, 7 on one side of the mean). Names the "
+        "trusts and rules; improvements are listed but do not warn. Each month of a ranged run has its own "
+        "result.",
     )
 
 
 def special_causes(spc_rows: pl.DataFrame, periods: list[str]) -> dg.AssetCheckResult:
-    """`spc_rows`: the published `spc_indicators` rows (with `period`); judges the newest of `periods`."""
+    """`spc_rows`: the published `spc_indicators` rows (with `period`); judges the newest of `periods`
+    (the absence publication calls it once per month of the run)."""
     newest = max(periods)
     special = spc_rows.filter(
         (pl.col("level") == "trust"),

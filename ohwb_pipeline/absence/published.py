@@ -19,9 +19,9 @@ from ohwb_pipeline.absence.figures import load_org_figures
 from ohwb_pipeline.absence.publisher_assets import published_rates, published_reasons
 from ohwb_pipeline.absence.spc_indicators import spc_update
 from ohwb_pipeline.absence.status import area_coverage, load_org_weights, org_month_status
-from ohwb_pipeline.core import duck
+from ohwb_pipeline.core import checks_per_month, duck
 from ohwb_pipeline.core.lake import Lake, existing_partitions, partition_file, table_glob
-from ohwb_pipeline.core.metadata import markdown_preview
+from ohwb_pipeline.core.metadata import markdown_preview, month_partition
 from ohwb_pipeline.core.partitions import monthly_partitions, months_in_window, shift_month, single_run
 from ohwb_pipeline.core.publishing import (
     CONTRACT_CHECK,
@@ -77,7 +77,10 @@ class MissingInputs(Exception):
     partitions_def=monthly_partitions,
     backfill_policy=single_run,
     pool=POOL,
-    check_specs=[*(contract_spec(t) for t in TABLES), checks.special_cause_spec()],
+    check_specs=[
+        *(contract_spec(t, partitions_def=monthly_partitions) for t in TABLES),
+        checks.special_cause_spec(),
+    ],
 )
 def absence_publication(context: dg.AssetExecutionContext, settings: OhwbSettings):
     """Compute, check and commit the absence tables for the run's months as one version."""
@@ -91,14 +94,24 @@ def absence_publication(context: dg.AssetExecutionContext, settings: OhwbSetting
     periods = months_in_window(context.partition_time_window)
     missing = missing_inputs(lake, periods)
     if missing:
-        for table in TABLES:
-            yield dg.AssetCheckResult(
-                asset_key=table, check_name=CONTRACT_CHECK, passed=False, metadata={"missing_inputs": missing}
-            )
+        # Each month that lacks inputs fails its own contract result; the others are left unevaluated
+        # (the step fails, so Dagster shows them as not executed): nothing was published for any month.
+        by_month = (
+            {p: missing_inputs(lake, [p]) for p in periods} if len(periods) > 1 else {periods[0]: missing}
+        )
+        yield from checks_per_month.emit(
+            context,
+            (
+                (month_partition(p), _missing_result(table, why))
+                for table in TABLES
+                for p, why in by_month.items()
+                if why
+            ),
+        )
         raise MissingInputs(f"nothing was published: {missing}")
     later = later_published_months(lake, periods)
     updates = compute_updates(settings, periods, later)
-    passed = yield from check_contracts(updates)
+    passed = yield from check_contracts(context, updates)
     result = commit(lake, updates, context.run_id)
     context.log.info(
         f"published commit {result.commit_id}: {len(periods)} months"
@@ -108,9 +121,18 @@ def absence_publication(context: dg.AssetExecutionContext, settings: OhwbSetting
     for update in updates:
         yield dg.MaterializeResult(asset_key=update.table, metadata=_metadata(lake, update, result))
         yield from observations(update, result)
-    # Check results after the materialisations, so each one points at this run's (see check_contracts).
-    yield from passed
-    yield checks.special_causes(updates[-1].frame, periods)
+    # Check results after the materialisations, so each one points at this run's (see check_contracts);
+    # one per month of the run (core/checks_per_month.py).
+    spc = updates[-1].frame
+    yield from checks_per_month.emit(
+        context, [*passed, *((month_partition(p), checks.special_causes(spc, [p])) for p in periods)]
+    )
+
+
+def _missing_result(table: str, why: str) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        asset_key=table, check_name=CONTRACT_CHECK, passed=False, metadata={"missing_inputs": why}
+    )
 
 
 def missing_inputs(lake: Lake, periods: list[str]) -> str:

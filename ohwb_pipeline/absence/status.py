@@ -13,7 +13,8 @@ import polars as pl
 
 from ohwb_pipeline.absence.assets import GROUP, POOL, absence_episodes, staff_in_post, workforce_facts
 from ohwb_pipeline.absence.publisher_assets import published_rates
-from ohwb_pipeline.core import duck
+from ohwb_pipeline.core import checks_per_month, duck
+from ohwb_pipeline.core.checks_per_month import check_spec
 from ohwb_pipeline.core.lake import Lake, table_glob, write_periods
 from ohwb_pipeline.core.metadata import (
     markdown_preview,
@@ -78,9 +79,10 @@ def area_coverage(con: duckdb.DuckDBPyConnection, first: str, last: str) -> pl.D
     ],
     kinds={"duckdb", "parquet"},
     check_specs=[
-        dg.AssetCheckSpec(
+        check_spec(
             COMPLETENESS,
             asset="org_month_status",
+            partitions_def=monthly_partitions,
             blocking=True,
             description="Names every expected organisation whose figures are withheld, per month, and "
             "every organisation the published file stopped showing, with the month it was last seen (until "
@@ -124,9 +126,22 @@ def org_month_status(context: dg.AssetExecutionContext, settings: OhwbSettings):
         }
     )
     yield from partition_observations("org_month_status", rows, month_partition)
-    # After the materialisation, so the result points at this run's (a blocking ERROR still stops the
-    # publication step that follows).
-    yield completeness(frame, england, settings.coverage_floor)
+    # After the materialisation, so each month's result points at this run's (a blocking ERROR for any
+    # month still stops the publication step that follows). One result per month of the run.
+    yield from checks_per_month.emit(
+        context,
+        (
+            (
+                month_partition(p),
+                completeness(
+                    frame.filter(pl.col("period") == p),
+                    england.filter(pl.col("period") == p),
+                    settings.coverage_floor,
+                ),
+            )
+            for p in periods
+        ),
+    )
 
 
 def completeness(status: pl.DataFrame, england: pl.DataFrame, floor: float) -> dg.AssetCheckResult:

@@ -23,7 +23,7 @@ import fcntl
 import json
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 
 from ohwb_pipeline.core.atomic import fsync_dir, swap_in, write_durably
 from ohwb_pipeline.core.catalog import refresh_catalog
+from ohwb_pipeline.core.checks_per_month import CheckEvent, PartitionResult, check_spec, emit, run_partitions
 from ohwb_pipeline.core.dictionary import describe
 from ohwb_pipeline.core.lake import (
     PART_FILE,
@@ -125,10 +126,14 @@ class CommitResult:
     revisions: int
 
 
-def contract_spec(asset: str, description: str | None = None) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(
+def contract_spec(
+    asset: str, description: str | None = None, partitions_def: dg.PartitionsDefinition | None = None
+) -> dg.AssetCheckSpec:
+    """Partitioned like a partitioned asset, so each month (or year) of a run has its own result."""
+    return check_spec(
         CONTRACT_CHECK,
         asset=asset,
+        partitions_def=partitions_def,
         blocking=True,
         description=description
         or "Schema, types and rules of the published table, and no empty partition; checked before "
@@ -137,26 +142,70 @@ def contract_spec(asset: str, description: str | None = None) -> dg.AssetCheckSp
 
 
 def contract_check(update: TableUpdate) -> dg.AssetCheckResult:
-    """Every partition must satisfy the contract and hold at least one row."""
+    """Every partition must satisfy the contract and hold at least one row: one result for the table."""
+    return _contract_result(update, update.partitions, _failure_cases(update), update.frame.height)
+
+
+def contract_results(update: TableUpdate, run_keys: Sequence[str] = ()) -> list[PartitionResult]:
+    """The contract result for each of the run's Dagster partitions, judged on that partition's rows.
+
+    The table is validated once (or per partition, `check_each_partition`) and each failing row counts
+    against its own partition; a failure tied to no row (a missing column, a wrong type) fails every
+    partition. A partition the commit rewrites outside the run (ics_indicators' later months) counts
+    with the run's last month, whose republication made it change. One result with partition None for
+    an unpartitioned run or table."""
+    to_key = DAGSTER_KEYS.get(update.contract.key)
+    if not run_keys or to_key is None:
+        return [(None, contract_check(update))]
+    owned: dict[str, list[str]] = {k: [] for k in run_keys}
+    for partition in update.partitions:
+        owned[to_key(partition) if to_key(partition) in owned else run_keys[-1]].append(partition)
+    cases = _failure_cases(update)
+    return [(k, _contract_result(update, partitions, cases)) for k, partitions in owned.items()]
+
+
+def _failure_cases(update: TableUpdate) -> dict[str | None, pl.DataFrame]:
+    """Contract failures (column, check) by the partition of the failing row; None: tied to no row."""
     contract = update.contract
     if not update.partitions:
-        frames = []
-    elif contract.check_each_partition:
-        frames = [update.part(p) for p in update.partitions]
-    else:
-        frames = [update.frame.drop(contract.key)]
-    failures = []
-    for frame in frames:
-        try:
-            contract.model.validate(frame, lazy=True)
-        except pa.errors.SchemaErrors as errors:
-            failures.append(errors.failure_cases.select("column", "check"))
-    present = dict(update.frame.group_by(contract.key).len().iter_rows()) if update.partitions else {}
-    empty = [p for p in update.partitions if not present.get(p)]
-    metadata: dict = {"schema_version": contract.version, "rows": update.frame.height}
+        return {}
+    if contract.check_each_partition:
+        found = {p: _failures(contract, update.part(p)) for p in update.partitions}
+        return {p: cases.select("column", "check") for p, cases in found.items() if cases is not None}
+    cases = _failures(contract, update.frame.drop(contract.key))
+    if cases is None:
+        return {}
+    rows = update.frame.select(pl.col(contract.key).alias("_partition")).with_row_index("index")
+    tied = cases.with_columns(pl.col("index").cast(pl.UInt32)).join(rows, on="index", how="left")
+    return {
+        partition: part.select("column", "check")
+        for (partition,), part in tied.group_by("_partition", maintain_order=True)
+    }
+
+
+def _failures(contract: PublishedContract, frame: pl.DataFrame) -> pl.DataFrame | None:
+    try:
+        contract.model.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        return errors.failure_cases
+    return None
+
+
+def _contract_result(
+    update: TableUpdate, partitions: list[str], cases: dict[str | None, pl.DataFrame], rows: int | None = None
+) -> dg.AssetCheckResult:
+    contract = update.contract
+    failures = [cases[p] for p in [None, *partitions] if p in cases]
+    in_scope = (
+        update.frame.filter(pl.col(contract.key).is_in(partitions)) if partitions else update.frame.clear()
+    )
+    present = dict(in_scope.group_by(contract.key).len().iter_rows())
+    empty = [p for p in partitions if not present.get(p)]
+    metadata: dict = {"schema_version": contract.version, "rows": in_scope.height if rows is None else rows}
+    if len(partitions) > 1 and rows is None:
+        metadata["partitions_checked"] = ", ".join(partitions)
     if failures:
-        cases = pl.concat(failures).group_by("column", "check").len()
-        metadata["failures"] = markdown_preview(cases)
+        metadata["failures"] = markdown_preview(pl.concat(failures).group_by("column", "check").len())
     if empty:
         metadata["empty_partitions"] = ", ".join(empty)
     return dg.AssetCheckResult(
@@ -167,27 +216,34 @@ def contract_check(update: TableUpdate) -> dg.AssetCheckResult:
     )
 
 
-def check_contracts(updates: list[TableUpdate]) -> Iterator[dg.AssetCheckResult]:
-    """Every table's contract result; if any failed, yield them all and raise (nothing is published).
+def check_contracts(
+    context: dg.AssetExecutionContext, updates: list[TableUpdate]
+) -> Generator[CheckEvent, None, list[PartitionResult]]:
+    """Every table's contract results, one per partition of the run; if any failed, yield them all and
+    raise (nothing is published).
 
-    When all pass, the results come back as the generator's return value, for the caller to yield after
-    its materialisations: Dagster ties a check result to the latest materialisation at the moment it
-    is logged, so a result logged first would point at the previous run's."""
-    results = [contract_check(u) for u in updates]
-    failed = [u.table for u, r in zip(updates, results, strict=True) if not r.passed]
+    When all pass, the results come back as the generator's return value, for the caller to yield
+    (`checks_per_month.emit`) after its materialisations: each result targets the latest
+    materialisation when it is logged, so a result logged first would point at the previous run's."""
+    run_keys = run_partitions(context)
+    results = {u.table: contract_results(u, run_keys) for u in updates}
+    failed = {t: [k for k, r in rs if not r.passed] for t, rs in results.items()}
+    failed = {t: keys for t, keys in failed.items() if keys}
+    every = [pair for rs in results.values() for pair in rs]
     if failed:
-        yield from results
+        yield from emit(context, every)
+        where = "; ".join(t + "".join(f" {k}" for k in keys if k) for t, keys in failed.items())
         raise ContractViolation(
-            f"{', '.join(failed)} broke the contract or had an empty partition; nothing was published"
+            f"{where} broke the contract or had an empty partition; nothing was published"
         )
-    return results
+    return every
 
 
 def publish_table(
     context: dg.AssetExecutionContext, lake: Lake, update: TableUpdate, extra_metadata: dict | None = None
-) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
+) -> Iterator[CheckEvent | dg.MaterializeResult | dg.AssetObservation]:
     """A one-table publication from inside an asset: its contract check, the commit, its materialisation."""
-    passed = yield from check_contracts([update])
+    passed = yield from check_contracts(context, [update])
     result = commit(lake, [update], context.run_id)
     rows = result.rows[update.table]
     context.log.info(f"published {update.table}: {sum(rows.values()):,} rows in {len(rows)} partitions")
@@ -195,7 +251,7 @@ def publish_table(
         metadata={**published_metadata(lake, update, result), **(extra_metadata or {})}
     )
     yield from observations(update, result)
-    yield from passed
+    yield from emit(context, passed)
 
 
 DAGSTER_KEYS = {"period": month_partition, "year": str}  # storage key -> the asset's Dagster partition

@@ -12,6 +12,7 @@ import polars as pl
 from ohwb_pipeline.absence.assets import absence_facts, workforce_facts
 from ohwb_pipeline.absence.schemas import in_reference
 from ohwb_pipeline.core import duck
+from ohwb_pipeline.core.checks_per_month import emit
 from ohwb_pipeline.core.lake import Lake, existing_partitions, table_glob
 from ohwb_pipeline.core.metadata import column_schema, markdown_preview
 from ohwb_pipeline.core.publishing import (
@@ -174,7 +175,7 @@ def intervention_roi(context: dg.AssetExecutionContext, settings: OhwbSettings):
         _full_recompute(lake, "intervention_roi", frame),
         _full_recompute(lake, "roi_event_study", event_study_frame(results.event_study)),
     ]
-    passed = yield from check_contracts(updates)
+    passed = yield from check_contracts(context, updates)
     result = commit(lake, updates, context.run_id)
     preview = frame.filter(pl.col("method") != "before_after").select(
         FY_KEY,
@@ -203,7 +204,7 @@ def intervention_roi(context: dg.AssetExecutionContext, settings: OhwbSettings):
             asset_key=update.table,
             metadata={**published_metadata(lake, update, result), **extra[update.table]},
         )
-    yield from passed
+    yield from emit(context, passed)  # unpartitioned: the plain AssetCheckResults
     yield checks.windows_complete(frame)
     yield checks.plausible_range(frame)
     yield checks.methods_agree(frame)

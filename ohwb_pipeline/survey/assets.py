@@ -8,7 +8,7 @@ import dagster as dg
 import polars as pl
 
 from ohwb_pipeline.absence.assets import workforce_facts
-from ohwb_pipeline.core import duck
+from ohwb_pipeline.core import checks_per_month, duck
 from ohwb_pipeline.core.lake import Lake, existing_partitions, table_glob
 from ohwb_pipeline.core.metadata import markdown_preview
 from ohwb_pipeline.core.partitions import single_run, yearly_survey_partitions, years_in_window
@@ -63,7 +63,10 @@ def survey_responses(context: dg.AssetExecutionContext, settings: OhwbSettings):
     backfill_policy=single_run,
     group_name=GROUP,
     deps=[survey_responses, organisations, icbs, survey_questions, _monthly(workforce_facts)],
-    check_specs=[contract_spec("survey_indicators"), *checks.specs("survey_indicators")],
+    check_specs=[
+        contract_spec("survey_indicators", partitions_def=yearly_survey_partitions),
+        *checks.specs("survey_indicators"),
+    ],
     kinds={"duckdb", "parquet"},
 )
 def survey_indicators(context: dg.AssetExecutionContext, settings: OhwbSettings):
@@ -83,16 +86,16 @@ def survey_indicators(context: dg.AssetExecutionContext, settings: OhwbSettings)
             f"weights from {weighting}"
         )
     frame = pl.concat(parts)
-    leak = checks.no_recoverable_cells(frame)
-    yield leak
-    if not leak.passed:
+    # Each year of the run has its own result (core/checks_per_month.py); any failing year stops all.
+    leaks = [(y, checks.no_recoverable_cells(_year(frame, y))) for y in years]
+    if not all(r.passed for _, r in leaks):
+        yield from checks_per_month.emit(context, leaks)
         raise checks.SuppressionLeak("a suppressed survey cell is recoverable; nothing was published")
     questions = read_reference(Lake(settings.root), "survey_questions")["question_id"].to_list()
-    reconciled = checks.responses_reconcile(
-        pl.concat(totals), answers_in_responses(settings, years, questions)
-    )
-    yield reconciled
-    if not reconciled.passed:
+    totals_all, answered = pl.concat(totals), answers_in_responses(settings, years, questions)
+    reconciled = [(y, checks.responses_reconcile(_year(totals_all, y), _year(answered, y))) for y in years]
+    if not all(r.passed for _, r in reconciled):
+        yield from checks_per_month.emit(context, [*leaks, *reconciled])
         raise checks.CountsDoNotReconcile(
             "survey counts do not match the accepted responses; nothing was published"
         )
@@ -106,7 +109,14 @@ def survey_indicators(context: dg.AssetExecutionContext, settings: OhwbSettings)
     update = TableUpdate("survey_indicators", CONTRACTS["survey_indicators"], frame, years)
     yield from publish_table(context, Lake(settings.root), update, extra)
     current = frame.select("year", "level", "area_code", "staff_group", "question_id", "n_valid", "pct")
-    yield checks.year_on_year(current, pl.concat([previous_year(settings, years), current]))
+    history = pl.concat([previous_year(settings, years), current])
+    shifts = [(y, checks.year_on_year(_year(current, y), history)) for y in years]
+    # After the materialisation, so each year's results target this run's.
+    yield from checks_per_month.emit(context, [*leaks, *reconciled, *shifts])
+
+
+def _year(frame: pl.DataFrame, year: str) -> pl.DataFrame:
+    return frame.filter(pl.col("year").cast(pl.Utf8) == year)
 
 
 @dg.asset(
@@ -114,7 +124,7 @@ def survey_indicators(context: dg.AssetExecutionContext, settings: OhwbSettings)
     backfill_policy=single_run,
     group_name=GROUP,
     deps=[survey_indicators, _monthly("ics_indicators")],
-    check_specs=[contract_spec("ics_wellbeing_scorecard")],
+    check_specs=[contract_spec("ics_wellbeing_scorecard", partitions_def=yearly_survey_partitions)],
     kinds={"duckdb", "parquet"},
 )
 def ics_wellbeing_scorecard(context: dg.AssetExecutionContext, settings: OhwbSettings):

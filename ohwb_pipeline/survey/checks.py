@@ -3,7 +3,9 @@
 import dagster as dg
 import polars as pl
 
+from ohwb_pipeline.core.checks_per_month import check_spec
 from ohwb_pipeline.core.metadata import markdown_preview
+from ohwb_pipeline.core.partitions import yearly_survey_partitions
 from ohwb_pipeline.survey.suppression import ALL_GROUPS, recoverable, sums
 
 NO_RECOVERABLE_CELLS = "no_recoverable_cells"
@@ -25,22 +27,26 @@ class SuppressionLeak(Exception):
 
 
 def specs(asset: str) -> list[dg.AssetCheckSpec]:
+    """Partitioned by survey year: each year of a run has its own results."""
     return [
-        dg.AssetCheckSpec(
+        check_spec(
             NO_RECOVERABLE_CELLS,
             asset=asset,
+            partitions_def=yearly_survey_partitions,
             blocking=True,
             description="No suppressed cell can be recovered by subtraction from the published cells",
         ),
-        dg.AssetCheckSpec(
+        check_spec(
             RESPONSES_RECONCILE,
             asset=asset,
+            partitions_def=yearly_survey_partitions,
             blocking=True,
             description="England n_valid per question equals the non-blank answers in the accepted responses",
         ),
-        dg.AssetCheckSpec(
+        check_spec(
             YEAR_ON_YEAR,
             asset=asset,
+            partitions_def=yearly_survey_partitions,
             description=f"A published pct moving more than {SHIFT_LIMIT:g} points on the previous year "
             f"warns, when the move is also beyond chance for the cell's size ({NOISE_Z:g} standard "
             "errors): a 20-respondent group moves 15 points by chance alone",
