@@ -27,7 +27,8 @@ install: $(STAMP)
 # "join the community" newsletter form asking a first-time user for an email address. Pools at 1: two
 # runs never write the same domain's tables at once (docs/operations.md, "Concurrency"). The default
 # run coordinator: runs launched without the daemon (`make run` launches through the workspace) start
-# at once, not queued.
+# at once, not queued. Run workers print INFO and above, not their DEBUG event stream (the event log
+# keeps every event; deploy/dagster.yaml says more).
 # The instance's storage is created here, once, before any Dagster process starts: two processes
 # creating it at the same moment raced ("table jobs already exists").
 dagster-home: $(STAMP)
@@ -36,6 +37,8 @@ dagster-home: $(STAMP)
 	@grep -q '^nux:' $(DAGSTER_HOME)/dagster.yaml || printf 'nux:\n  enabled: false\n' >> $(DAGSTER_HOME)/dagster.yaml
 	@grep -q '^concurrency:' $(DAGSTER_HOME)/dagster.yaml || \
 		printf 'concurrency:\n  pools:\n    default_limit: 1\n' >> $(DAGSTER_HOME)/dagster.yaml
+	@grep -q '^python_logs:' $(DAGSTER_HOME)/dagster.yaml || \
+		printf 'python_logs:\n  python_log_level: INFO\n' >> $(DAGSTER_HOME)/dagster.yaml
 	@grep -q '^run_coordinator:' $(DAGSTER_HOME)/dagster.yaml || \
 		printf 'run_coordinator:\n  module: dagster.core.run_coordinator\n  class: DefaultRunCoordinator\n' \
 		>> $(DAGSTER_HOME)/dagster.yaml

@@ -338,5 +338,6 @@ def test_make_dagster_home_writes_a_quiet_offline_instance(tmp_path):
     assert config["nux"] == {"enabled": False}, "no newsletter prompt on a first visit to the UI"
     assert config["concurrency"]["pools"]["default_limit"] == 1
     assert config["run_coordinator"]["class"] == "DefaultRunCoordinator"
+    assert config["python_logs"] == {"python_log_level": "INFO"}, "run workers print no DEBUG event stream"
     again = subprocess.run(["make", "-s", "dagster-home"], cwd=REPO, env=env, capture_output=True, text=True)
     assert again.returncode == 0 and yaml.safe_load((home / "dagster.yaml").read_text()) == config

@@ -11,7 +11,7 @@ import dagster as dg
 from ohwb_pipeline.absence.automation import absence_monthly
 from ohwb_pipeline.automation.landing_state import folder_tokens, state_hash
 from ohwb_pipeline.core.partitions import monthly_partitions, yearly_survey_partitions
-from ohwb_pipeline.core.resources import data_dir_from_env
+from ohwb_pipeline.core.resources import data_dir_from_env, sensor_interval_from_env
 from ohwb_pipeline.ingest.read import ReadLimits
 from ohwb_pipeline.survey.automation import survey_yearly
 
@@ -79,7 +79,8 @@ def landing_changes(
             changes += 1
             requests.append((job, key, changes, digest))
         partitions[f"{job}|{key}"] = [digest, changes]
-    return LandingChanges(requests, {"files": seen, "partitions": partitions}, skipped)
+    cursor_out = {"files": seen, "partitions": partitions, "skipped": skipped}
+    return LandingChanges(requests, cursor_out, skipped)
 
 
 def run_requests(changes: list[tuple[str, str, int, str]]) -> list[dg.RunRequest]:
@@ -137,10 +138,11 @@ def _consecutive(found: list[tuple[int, str, str]]) -> list[list[tuple[int, str,
 
 @dg.sensor(
     jobs=[absence_monthly, survey_yearly],
-    minimum_interval_seconds=60,
+    minimum_interval_seconds=sensor_interval_from_env(),
     default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Every 60 s, looks at landing/absence/, landing/staff_in_post/ (runs absence_monthly) and "
-    "landing/survey/ (runs survey_yearly) and starts one run per partition whose files changed (new, "
+    description="Every 60 s (OHWB_SENSOR_INTERVAL_SECONDS), looks at landing/absence/, "
+    "landing/staff_in_post/ (runs absence_monthly) and landing/survey/ (runs survey_yearly) and starts "
+    "one run per partition whose files changed (new, "
     "changed, deleted, or back to an earlier state), each change once; partitions landing for the first "
     "time go out together, consecutive ones as one ranged run. Off until turned on in the UI "
     "(Automation).",
@@ -156,6 +158,7 @@ def landing_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     cursor = json.loads(context.cursor) if context.cursor else {}
     changes = landing_changes(landing, cursor)
     requests = run_requests(changes.requests)
-    if changes.skipped:
+    # Said once, when the set of waiting folders changes: a tick a minute would repeat it all month.
+    if changes.skipped and changes.skipped != cursor.get("skipped"):
         context.log.warning(f"landing folders with no partition (yet), not run: {', '.join(changes.skipped)}")
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(changes.cursor, separators=(",", ":")))

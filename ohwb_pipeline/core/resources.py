@@ -15,6 +15,31 @@ def data_dir_from_env() -> Path:
     return Path(os.environ.get("OHWB_DATA_DIR") or "data").resolve()
 
 
+DEFAULT_SENSOR_INTERVAL_SECONDS = 60
+MIN_SENSOR_INTERVAL_SECONDS = 5
+
+
+def sensor_interval_from_env() -> int:
+    """Seconds between sensor ticks: `OHWB_SENSOR_INTERVAL_SECONDS`, default 60.
+
+    Read when the definitions load, so the code server (not the daemon) must see the variable. A shorter
+    interval suits a test or a demo; below 5 s a tick could start before the last one's runs were queued.
+    """
+    raw = os.environ.get("OHWB_SENSOR_INTERVAL_SECONDS", "").strip()
+    if not raw:
+        return DEFAULT_SENSOR_INTERVAL_SECONDS
+    try:
+        seconds = int(raw)
+    except ValueError:
+        seconds = -1
+    if seconds < MIN_SENSOR_INTERVAL_SECONDS:
+        raise ValueError(
+            f"OHWB_SENSOR_INTERVAL_SECONDS={raw!r}: "
+            f"give whole seconds, at least {MIN_SENSOR_INTERVAL_SECONDS}"
+        )
+    return seconds
+
+
 MIN_PRODUCTION_KEY_BYTES = 32
 
 

@@ -1,5 +1,6 @@
 import dagster as dg
 
+from ohwb_pipeline.core.resources import sensor_interval_from_env
 from ohwb_pipeline.report.assets import monthly_report, report_monthly
 
 # On by default, unlike the schedules and the landing sensor: it only ever writes the latest month's
@@ -8,7 +9,7 @@ report_after_publication = dg.AutomationConditionSensorDefinition(
     "report_after_publication",
     target=[monthly_report],
     default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=60,
+    minimum_interval_seconds=sensor_interval_from_env(),
     description="Writes published/report/ohwb_report_<latest month>.html after that month's absence tables "
     "are republished (monthly_report's eager condition). On by default; it runs while the Dagster daemon "
     "runs (make ui, or a deployment's daemon).",

@@ -143,3 +143,38 @@ def test_a_fifo_a_device_link_and_an_unreadable_file_never_hang_or_abort_a_tick(
     monkeypatch.setattr(landing_state.os, "open", real_open)
     requests, _ = _tick(monkeypatch, tmp_path, cursor)
     assert [r.partition_key for r in requests] == ["2024-01-01"], "readable again: a change"
+
+
+def test_the_sensor_interval_defaults_to_a_minute_and_refuses_nonsense(monkeypatch):
+    import pytest
+
+    from ohwb_pipeline.core.resources import sensor_interval_from_env
+
+    monkeypatch.delenv("OHWB_SENSOR_INTERVAL_SECONDS", raising=False)
+    assert sensor_interval_from_env() == 60
+    assert defs.resolve_sensor_def("landing_sensor").minimum_interval_seconds == 60
+    monkeypatch.setenv("OHWB_SENSOR_INTERVAL_SECONDS", "15")
+    assert sensor_interval_from_env() == 15
+    for bad in ("4", "0", "-5", "ten", "1.5"):
+        monkeypatch.setenv("OHWB_SENSOR_INTERVAL_SECONDS", bad)
+        with pytest.raises(ValueError, match=r"OHWB_SENSOR_INTERVAL_SECONDS.*at least 5"):
+            sensor_interval_from_env()
+
+
+def test_a_folder_waiting_for_its_partition_is_named_once_not_every_tick(monkeypatch, tmp_path, capfd):
+    synth_into(tmp_path, orgs=["RJ1"], last_month="2024-01")
+    future = tmp_path / "landing/absence/2099-01"
+    future.mkdir(parents=True)
+    (future / "RJ1.csv").write_text("org_code\nRJ1\n")
+
+    def warned(cursor):
+        capfd.readouterr()
+        _, cursor = _tick(monkeypatch, tmp_path, cursor)
+        return [line for line in capfd.readouterr().err.splitlines() if "no partition" in line], cursor
+
+    said, cursor = warned(None)
+    assert len(said) == 1 and "absence/2099-01" in said[0]
+    assert warned(cursor)[0] == [], "the same waiting folders, said again"
+    (tmp_path / "landing/absence/2099-02").mkdir()
+    said, cursor = warned(cursor)
+    assert len(said) == 1 and "absence/2099-01, absence/2099-02" in said[0]

@@ -94,6 +94,8 @@ def test_the_live_daemon_runs_landed_months_a_changed_file_once_and_writes_the_r
         "OHWB_DATA_DIR": str(data),
         "DAGSTER_HOME": str(home),
         "OHWB_CODE_SERVER_PORT": str(port),
+        # Ticks every 5 s, not 60: the same sensors, a minute less waiting at each of the test's steps.
+        "OHWB_SENSOR_INTERVAL_SECONDS": "5",
     }
     instance = dg.DagsterInstance.from_config(str(home))
     instance.get_runs(limit=1)  # create the storage before any other process opens it
@@ -206,6 +208,12 @@ def test_the_live_daemon_runs_landed_months_a_changed_file_once_and_writes_the_r
     # with a standing code server the runs are its children, not the daemon's.
     daemon_output = logs["daemon"].read_text()
     assert "STEP_START" not in daemon_output and " - DEBUG - " not in daemon_output
+    # Nor into the code server's, whose children they are: the deployed dagster.yaml sets the run
+    # workers' console to INFO. Their own messages (and warnings, errors) still show there.
+    code_server_output = logs["code-server"].read_text()
+    assert " - DEBUG - " not in code_server_output, "a run's DEBUG event stream in the code server's log"
+    assert "published commit" in code_server_output
+    assert "No heartbeat received" not in daemon_output + code_server_output, "code server churn"
 
 
 def test_the_schedules_next_tick_requests_the_previous_month():
