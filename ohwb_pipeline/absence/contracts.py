@@ -16,9 +16,13 @@ import pandera.polars as pa
 import polars as pl
 from pandera.polars import PolarsData
 
+from ohwb_pipeline.absence.funnel_indicators import LEVELS as FUNNEL_LEVELS
+from ohwb_pipeline.absence.funnel_indicators import NOT_ASSESSED as FUNNEL_NOT_ASSESSED
+from ohwb_pipeline.absence.funnel_indicators import SOURCES as FUNNEL_SOURCES
 from ohwb_pipeline.absence.status import DATA_STATUSES, SOURCES
 from ohwb_pipeline.core.dictionary import column
 from ohwb_pipeline.core.publishing import PublishedContract
+from ohwb_pipeline.funnel.method import FLAGS as FUNNEL_FLAGS
 from ohwb_pipeline.spc.method import VARIATION_ICONS
 
 INDICATORS = [
@@ -435,6 +439,134 @@ class SpcIndicators(pa.DataFrameModel):
         ordered = True
 
 
+NOT_SCORED = "null when outlier is 'not assessed' (fewer than 5 areas, or the method says why in adjustment)"
+
+
+class FunnelIndicators(pa.DataFrameModel):
+    """docs/funnel.md: the method, the reference population and the suppressed-cell rule."""
+
+    level: str = column("organisation or icb: the units compared in one funnel", isin=list(FUNNEL_LEVELS))
+    area_code: str = column("ODS code of the organisation or ICB")
+    area_name: str = column(
+        "name of the organisation or ICB", rule="null if the source gives none", nullable=True
+    )
+    parent_code: str = column("an organisation's ICB, an ICB's region", nullable=True)
+    indicator: str = column(
+        "sickness_absence_rate (PR), staff_mix_ratio (SR: observed / staff-mix-expected FTE days lost) or "
+        "survey_<question> (PR: a staff survey health-and-wellbeing question)"
+    )
+    indicator_label: str = column("the indicator in words, for labels")
+    reference_period: str = column(
+        "the month the figures cover (YYYY-MM), or the survey year (YYYY) of a survey indicator: the one "
+        "the ICS scorecard pairs with the month's financial year"
+    )
+    source: str = column(
+        "esr_extract (trusts' own extracts; SYNTHETIC in the demo), nhs_published_rates (REAL NHS England "
+        "published figures), mixed (an ICB with both) or staff_survey",
+        isin=FUNNEL_SOURCES,
+        nullable=True,
+    )
+    organisations: int = column(
+        "organisations in the figures (1 on organisation rows)",
+        "organisations",
+        "null on survey rows",
+        nullable=True,
+        ge=1,
+    )
+    cells_used: int = column(
+        "staff_mix_ratio: organisation x staff-group cells in observed and expected",
+        "cells",
+        "null on other indicators",
+        nullable=True,
+        ge=1,
+    )
+    cells_blank: int = column(
+        "staff_mix_ratio: suppressed (blank) staff-group cells left out of observed and expected alike",
+        "cells",
+        "null on other indicators",
+        nullable=True,
+        ge=0,
+    )
+    numerator: float = column(
+        "FTE days lost (rate), observed FTE days lost (ratio), answers in the indicator codes (survey)",
+        "FTE days or respondents",
+        ge=0,
+    )
+    denominator: float = column(
+        "FTE days available (rate), expected FTE days lost (ratio), valid answers (survey)",
+        "FTE days or respondents",
+        gt=0,
+    )
+    value: float = column("numerator / denominator x multiplier", "% (PR) or ratio (SR)", ge=0)
+    national_value: float = column(
+        "the funnel's target: the pooled value over its areas (PR), 1 (SR)",
+        "as value",
+        NOT_SCORED,
+        nullable=True,
+    )
+    z: float = column(
+        "z-score on the data type's transformed scale, unadjusted",
+        "z",
+        NOT_SCORED + "; null for a zero observed count on the SHMI log scale (-inf)",
+        nullable=True,
+    )
+    z_adjusted: float = column("z-score with tau2 added to its variance", "z", "as z", nullable=True)
+    lower_95_adjusted: float = column(
+        "lower 95% limit at the denominator, adjusted for overdispersion",
+        "as value",
+        NOT_SCORED,
+        nullable=True,
+    )
+    upper_95_adjusted: float = column("upper 95% limit, adjusted", "as value", NOT_SCORED, nullable=True)
+    lower_998_adjusted: float = column("lower 99.8% limit, adjusted", "as value", NOT_SCORED, nullable=True)
+    upper_998_adjusted: float = column("upper 99.8% limit, adjusted", "as value", NOT_SCORED, nullable=True)
+    outlier: str = column(
+        "high: beyond 99.8%, high: beyond 95%, within limits, low: beyond 95%, low: beyond 99.8%, or not "
+        "assessed; judged on the adjusted limits when adjustment says so, else on the unadjusted ones",
+        isin=[*FUNNEL_FLAGS, FUNNEL_NOT_ASSESSED],
+    )
+    phi: float = column(
+        "dispersion ratio of the funnel (trimmed z-scores)", "ratio", NOT_SCORED, nullable=True, ge=0
+    )
+    tau2: float = column(
+        "additive between-area variance on the transformed scale",
+        "transformed scale",
+        NOT_SCORED,
+        nullable=True,
+        ge=0,
+    )
+    adjustment: str = column("additive random effects (tau2); none: phi <= 1; or not assessed: why")
+    units: int = column("areas in the funnel (its level, indicator and month)", "areas", ge=1)
+    data_type: str = column("FunnelPlotR data type: PR or SR", isin=["PR", "SR"])
+    method: str = column("method options in short, e.g. SR/SHMI trim 0.1")
+    draw_adjusted: bool = column("FunnelPlotR draw_adjusted: adjust for overdispersion when phi > 1")
+    sr_method: str = column("SHMI (log scale, truncation) for SR", rule="null for PR", nullable=True)
+    trim_by: float = column(
+        "share of z-scores trimmed (or winsorised) at each end to estimate phi", "fraction"
+    )
+    multiplier: float = column("value scale: 100 for percentages, 1 for ratios")
+
+    @pa.dataframe_check(name="one_row_per_area_and_indicator")
+    def one_row_per_area_and_indicator(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(~pl.struct("level", "area_code", "indicator").is_duplicated())
+
+    @pa.dataframe_check(name="scored_unless_not_assessed")
+    def scored_unless_not_assessed(cls, data: PolarsData) -> pl.LazyFrame:
+        assessed = pl.col("outlier") != FUNNEL_NOT_ASSESSED
+        return data.lazyframe.select(assessed == pl.col("phi").is_not_null())
+
+    @pa.dataframe_check(name="limits_in_order")
+    def limits_in_order(cls, data: PolarsData) -> pl.LazyFrame:
+        ordered = (pl.col("lower_998_adjusted") <= pl.col("lower_95_adjusted")) & (
+            pl.col("upper_95_adjusted") <= pl.col("upper_998_adjusted")
+        )
+        return data.lazyframe.select(ordered.fill_null(True))
+
+    class Config:
+        strict = True
+        ordered = True
+
+
 CONTRACTS: dict[str, PublishedContract] = {
     "absence_benchmark": PublishedContract(
         AbsenceBenchmark,
@@ -494,6 +626,19 @@ CONTRACTS: dict[str, PublishedContract] = {
             "region and England indicator and every trust's absence rate, with limits, point types, and"
             " the latest point's variation icon and assurance. Every month is recomputed in each "
             "publication."
+        ),
+    ),
+    "funnel_indicators": PublishedContract(
+        FunnelIndicators,
+        "1.0",
+        identity=("level", "area_code", "indicator"),
+        area_column="area_code",
+        check_each_partition=True,
+        description=(
+            "Overdispersion-adjusted funnel plots (FunnelPlotR 0.6.0's method) per month: organisations and "
+            "ICBs on the sickness absence rate, the staff-mix-standardised ratio and the staff survey's "
+            "health-and-wellbeing questions, with z-scores, adjusted limits, phi, tau2 and the outlier flag "
+            "in words. Rows with source nhs_published_rates are REAL NHS England figures."
         ),
     ),
 }
