@@ -11,7 +11,7 @@ export DAGSTER_HOME ?= $(OHWB_DATA_DIR)/dagster_home
 REAL_DATA_DIR := $(OHWB_DATA_DIR)/real
 REAL_ENV := OHWB_DATA_DIR=$(REAL_DATA_DIR) DAGSTER_HOME=$(REAL_DATA_DIR)/dagster_home
 
-.PHONY: install run test ui ui-real bench faults roi-calibration catalog-compat serve stop lint clean dagster-home
+.PHONY: install run test ui ui-real bench faults roi-calibration catalog-compat first-tick serve stop lint clean dagster-home
 
 # The install's own output goes to .venv/install.log and is printed only when it fails.
 $(STAMP): pyproject.toml constraints.txt
@@ -85,6 +85,11 @@ roi-calibration: $(STAMP) dagster-home
 # environment under the temp dir, kept for the next run and for the test that uses it.
 catalog-compat: $(STAMP)
 	$(BIN)/python -m benchmarks.catalog_compat
+
+# Turning the landing sensor on over 48 landed months: one run per month (before) against the ranged
+# runs it asks for now, each a `dagster job execute` process, at most 4 at once (benchmarks/first_tick.py).
+first-tick: $(STAMP)
+	$(BIN)/python -m benchmarks.first_tick --out benchmarks/results/first_tick.json
 
 # A standing deployment on this machine, in the background over $(DAGSTER_HOME) (deploy/serve.sh): the
 # code server deploy/workspace.yaml points at (127.0.0.1:4266), the webserver (http://127.0.0.1:3000)

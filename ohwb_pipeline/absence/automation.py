@@ -16,6 +16,8 @@ absence_monthly = dg.define_asset_job(
     )
     | dg.AssetSelection.groups("absence"),
     description="One month (or a range, as one run) from landing CSVs to the published absence tables",
+    # The queued coordinator (deploy/dagster.yaml) starts one run per `ohwb/writes` value at a time.
+    tags={"ohwb/writes": "absence"},
     # Steps run one after another in one process: each step already uses every core through DuckDB and
     # polars, and a subprocess per step costs about 4 s of start-up (measured: 6 s against 31 s for a
     # two-month run of two trusts with `dagster job execute`).

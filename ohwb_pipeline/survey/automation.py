@@ -12,6 +12,7 @@ survey_yearly = dg.define_asset_job(
     | dg.AssetSelection.groups("survey"),
     partitions_def=yearly_survey_partitions,
     description="One survey year (or a range, as one run) from landing CSVs to the published survey tables",
+    tags={"ohwb/writes": "survey"},
     executor_def=dg.in_process_executor,
 )
 

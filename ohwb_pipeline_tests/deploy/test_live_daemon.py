@@ -172,6 +172,9 @@ def test_the_live_daemon_runs_landed_months_a_changed_file_once_and_writes_the_r
             *logs.values(),
         )
         assert _months_of(changed_run) == [months[0]], "the changed month alone"
+        # Queued while the first runs went on, it started only after they ended (`ohwb/writes` limit 1).
+        first_ended = max(instance.get_run_record_by_id(i).end_time for i in first_tick.run_ids)
+        assert instance.get_run_record_by_id(changed_run.run_id).start_time >= first_ended
         timings["file changed -> its run done"] = time.monotonic() - t1 - timings["sensor on -> first tick"]
         changed_tick = next(t for t in _landing_ticks(instance) if changed_run.run_id in t.run_ids)
         _wait(

@@ -114,3 +114,17 @@ def test_the_postgres_deployment_files_are_documented():
     operations = (REPO / "docs" / "operations.md").read_text()
     assert "deploy/dagster.yaml" in operations and "deploy/workspace.yaml" in operations
     assert "postgresql+psycopg2" in operations
+
+
+def test_runs_that_write_the_same_domain_are_queued_one_at_a_time():
+    from ohwb_pipeline.definitions import defs
+
+    config = yaml.safe_load((REPO / "deploy" / "dagster.yaml").read_text())
+    limits = (
+        config["run_coordinator"].get("config", {}).get("tag_concurrency_limits")
+        or config["concurrency"]["runs"]["tag_concurrency_limits"]
+    )
+    [writes] = [limit for limit in limits if limit["key"] == "ohwb/writes"]
+    assert writes == {"key": "ohwb/writes", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}
+    for job, domain in (("absence_monthly", "absence"), ("survey_yearly", "survey")):
+        assert defs.resolve_job_def(job).tags["ohwb/writes"] == domain
