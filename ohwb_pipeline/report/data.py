@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from ohwb_pipeline.absence.funnel_indicators import RATIO
 from ohwb_pipeline.absence.publisher_schemas import PUBLISHED_RATES, PUBLISHED_REASONS
 from ohwb_pipeline.absence.schemas import EPISODES, STAFF_IN_POST
 from ohwb_pipeline.absence.spc_indicators import DIRECTIONS
 from ohwb_pipeline.core.lake import Lake, existing_partitions, partition_file, table_glob
+from ohwb_pipeline.funnel.method import FLAGS
 from ohwb_pipeline.ingest.validate import check_in_words
 from ohwb_pipeline.realdata.labels import DataLabel, data_label
 from ohwb_pipeline.spc.method import assurance_expr, variation_icon
@@ -39,6 +41,7 @@ class ReportData:
     england: dict  # England's ics_indicators absence-rate row for the month
     label: DataLabel  # real or synthetic, and the licence line real figures carry
     publisher_england: float | None  # NHS England's own England rate for the month, when published
+    funnels: pl.DataFrame  # funnel_indicators rows of the month (empty before the table existed)
 
 
 def load(lake: Lake, period: str) -> ReportData:
@@ -62,10 +65,11 @@ def load(lake: Lake, period: str) -> ReportData:
     sources = pl.read_parquet(
         partition_file(lake.published_table("absence_benchmark"), period), columns=["source"]
     )["source"]
+    funnels = _month(lake, "funnel_indicators", period)
     return ReportData(
         period=period,
         england_spc=rate_series.filter(pl.col("level") == "england").sort("period"),
-        league=_league(ics, rate_series, period),
+        league=_with_funnel_flags(_league(ics, rate_series, period), funnels),
         icb_spc=rate_series.filter(pl.col("level") == "icb").sort("area_name", "period"),
         reason_mix=_reason_mix(lake, period),
         scorecard=_latest(lake, "ics_wellbeing_scorecard", "financial_year"),
@@ -76,6 +80,41 @@ def load(lake: Lake, period: str) -> ReportData:
         england=england,
         label=data_label(lake, set(sources.drop_nulls())),
         publisher_england=publisher[0] if publisher.len() else None,
+        funnels=funnels,
+    )
+
+
+def _month(lake: Lake, table: str, period: str) -> pl.DataFrame:
+    path = partition_file(lake.published_table(table), period)
+    return pl.read_parquet(path) if path.exists() else pl.DataFrame()
+
+
+FLAG_ORDER = {flag: i for i, flag in enumerate(FLAGS)}
+
+
+def _with_funnel_flags(league: pl.DataFrame, funnels: pl.DataFrame) -> pl.DataFrame:
+    """Each ICB's funnel flags on the rate and the staff-mix ratio, the rate's flag first in the order:
+    a rank cannot say whether an ICB differs from the rest or is noise; the funnel can."""
+    names = {RATE: "funnel_rate", RATIO: "funnel_ratio"}
+    if funnels.is_empty():
+        return league.with_columns(
+            *(pl.lit(None, dtype=pl.Utf8).alias(n) for n in names.values()),
+            pl.lit(None, dtype=pl.Float64).alias("ratio_value"),
+        )
+    icb = funnels.filter(pl.col("level") == "icb")
+    flags = icb.filter(pl.col("indicator").is_in(list(names))).pivot(
+        on="indicator", index="area_code", values="outlier"
+    )
+    flags = flags.rename({k: v for k, v in names.items() if k in flags.columns})
+    for column in names.values():
+        if column not in flags.columns:
+            flags = flags.with_columns(pl.lit(None, dtype=pl.Utf8).alias(column))
+    ratio = icb.filter(pl.col("indicator") == RATIO).select("area_code", pl.col("value").alias("ratio_value"))
+    order = pl.col("funnel_rate").replace_strict(FLAG_ORDER, default=len(FLAGS), return_dtype=pl.Int64)
+    return (
+        league.join(flags, on="area_code", how="left")
+        .join(ratio, on="area_code", how="left")
+        .sort(order, pl.col("value"), descending=[False, True], nulls_last=True)
     )
 
 

@@ -13,10 +13,11 @@ import polars as pl
 from ohwb_pipeline.core.lake import Lake
 from ohwb_pipeline.report import charts
 from ohwb_pipeline.report.data import ReportData, load
+from ohwb_pipeline.report.funnel_section import funnel_parts
 
 REPORT_DIR = "report"
 TEMPLATE = Path(__file__).with_name("template.html.j2")
-SECTIONS = ["england", "league", "icbs", "reasons", "survey", "roi", "quality"]
+SECTIONS = ["england", "funnel", "league", "icbs", "reasons", "survey", "roi", "quality"]
 ICON_COLOURS = {"improvement": "#00b0f0", "concern": "#e46c0a", "neutral": "#490092", "common": "#a6a6a6"}
 ASSURANCE = {
     "consistent_pass": ("P", "#00b0f0", "passes the target consistently"),
@@ -57,6 +58,7 @@ def render(data: ReportData, commit: str, now: datetime) -> str:
     england = data.england_spc.filter(pl.col("period") == data.period)
     sections = [
         _england(data),
+        Section("funnel", **funnel_parts(data.funnels, data.period)),
         _league(data),
         _icbs(data),
         _reasons(data),
@@ -136,7 +138,10 @@ def _league(data: ReportData) -> Section:
             + _td(r["rank_among_icbs"], str(r["rank_among_icbs"] or "–"), "rank")
             + f'<td data-col="icb">{html.escape(charts.short_name(r["area_name"]))} '
             + f"({html.escape(r['area_code'])})</td>"
+            + f'<td data-col="funnel_rate">{html.escape(r["funnel_rate"] or "–")}</td>'
             + _td(r["value"], pct(r["value"]), "rate")
+            + _td(r["ratio_value"], "–" if r["ratio_value"] is None else f"{r['ratio_value']:.2f}", "ratio")
+            + f'<td data-col="funnel_ratio">{html.escape(r["funnel_ratio"] or "–")}</td>'
             + _td(r["rolling_12m_value"], pct(r["rolling_12m_value"]), "rolling_12m")
             + _td(r["change_on_last_year"], pp(r["change_on_last_year"]), "change_on_last_year")
             + _td(
@@ -150,7 +155,9 @@ def _league(data: ReportData) -> Section:
         )
     table = (
         '<table class="league" id="league-table"><thead><tr><th class="num">Rank</th><th>ICB</th>'
-        '<th class="num">Rate</th><th class="num">Rolling 12 months</th>'
+        "<th>Funnel: rate</th>"
+        '<th class="num">Rate</th><th class="num">Staff-mix ratio</th><th>Funnel: ratio</th>'
+        '<th class="num">Rolling 12 months</th>'
         '<th class="num">Change on last year</th>'
         '<th class="num">Coverage (organisations)</th><th>Variation</th><th>Assurance</th></tr></thead>'
         "<tbody>" + "".join(rows) + "</tbody></table>"
@@ -159,7 +166,9 @@ def _league(data: ReportData) -> Section:
         "league",
         f"ICB league table, {data.period}",
         charts.league_dots(data.league, rate or 0.0),
-        f"Rate this month by ICB; dashed line: England ({pct(rate)}). Rank 1 = lowest absence.",
+        f"Rate this month by ICB; dashed line: England ({pct(rate)}). The table is sorted by the funnel "
+        "flag on the rate, then the rate: a rank alone cannot say whether an ICB differs from the rest or "
+        "is noise. Rank 1 = lowest absence.",
         [
             "Coverage: share of expected organisations' FTE days available with complete data. Icons: the "
             "month's "
