@@ -22,6 +22,15 @@ POINT_LABELS = {
     "special_cause_neutral_high": "Special cause: neutral (high)",
     "special_cause_neutral_low": "Special cause: neutral (low)",
 }
+# Funnel flags: high is worse for absence, so orange as a concern; low blue (funnel_chart.py agrees).
+FUNNEL_COLOURS = {
+    "high: beyond 99.8%": "#e46c0a",
+    "high: beyond 95%": "#f4b183",
+    "within limits": "#a6a6a6",
+    "low: beyond 95%": "#8fd3f0",
+    "low: beyond 99.8%": "#00b0f0",
+    "not assessed": "#768692",
+}
 FONT = "Arial, Helvetica, sans-serif"
 WIDE = 1040
 HEADER_CHARS = 30  # a small multiple is 150 px wide: about 30 characters of 10 px Arial
@@ -108,19 +117,31 @@ def icb_small_multiples(series: pl.DataFrame) -> str:
 
 
 def league_dots(league: pl.DataFrame, england_rate: float) -> str:
-    """A dot per ICB on a scale that need not start at 0 (bars would have to), England as a rule."""
+    """A dot per ICB on a scale that need not start at 0 (bars would have to), England as a rule; the
+    dot's colour is the ICB's funnel flag, so the chart says which differences are more than noise."""
+    flag = pl.col("funnel_rate") if "funnel_rate" in league.columns else pl.lit(None, dtype=pl.Utf8)
     data = (
         league.filter(pl.col("value").is_not_null())
-        .select(pl.col("area_name").map_elements(short_name, return_dtype=pl.Utf8), "value")
+        .select(
+            pl.col("area_name").map_elements(short_name, return_dtype=pl.Utf8),
+            "value",
+            flag.fill_null("not assessed").alias("funnel"),
+        )
         .to_dicts()
     )
     dots = (
         alt.Chart(alt.Data(values=data))
-        .mark_circle(size=90, color="#005eb8", opacity=1)
+        .mark_circle(size=90, opacity=1)
         .encode(
+            color=alt.Color(
+                "funnel:N",
+                title="Funnel flag",
+                scale=alt.Scale(domain=list(FUNNEL_COLOURS), range=list(FUNNEL_COLOURS.values())),
+                legend=alt.Legend(orient="bottom"),
+            ),
             x=alt.X("value:Q", title="Sickness absence rate this month (%)", scale=alt.Scale(zero=False)),
             y=alt.Y("area_name:N", sort="x", title=None, axis=alt.Axis(labelLimit=320)),
-            tooltip=["area_name:N", alt.Tooltip("value:Q", format=",.2f")],
+            tooltip=["area_name:N", alt.Tooltip("value:Q", format=",.2f"), "funnel:N"],
         )
         .properties(width=WIDE - 340, height=max(20 * len(data), 40))
     )

@@ -13,15 +13,9 @@ import polars as pl
 
 from ohwb_pipeline.absence.funnel_indicators import RATE, RATIO, limit_lines
 from ohwb_pipeline.funnel.method import FLAGS
-from ohwb_pipeline.report.charts import WIDE, short_name, to_svg
+from ohwb_pipeline.report.charts import FUNNEL_COLOURS, WIDE, short_name, to_svg
 
-FLAG_COLOURS = {
-    FLAGS[0]: "#e46c0a",  # high is worse for absence: concern orange, as the SPC charts
-    FLAGS[1]: "#f4b183",
-    FLAGS[2]: "#a6a6a6",
-    FLAGS[3]: "#8fd3f0",
-    FLAGS[4]: "#00b0f0",
-}
+FLAG_COLOURS = {k: v for k, v in FUNNEL_COLOURS.items() if k in FLAGS}
 OUTLIERS = (FLAGS[0], FLAGS[4])
 LINE_HEIGHT = 12
 CHAR_WIDTH = 5.6  # 10 px Arial, average
@@ -33,22 +27,44 @@ LEVELS = {"organisation": "Organisations", "icb": "ICBs"}
 
 
 def funnel_figure(funnels: pl.DataFrame) -> str:
-    """The month's rate and ratio funnels, organisations beside ICBs: one SVG."""
-    rows = []
-    for indicator, y_title in PANELS.items():
-        pair = [
-            funnel_panel(part, f"{name}: {y_title.split(' (')[0].lower()}", y_title, WIDE // 2 - 90, 330)
-            for level, name in LEVELS.items()
-            if (part := funnels.filter(pl.col("level") == level, pl.col("indicator") == indicator)).height
-        ]
-        if pair:
-            rows.append(alt.hconcat(*pair, spacing=40))
-    return to_svg(alt.vconcat(*rows, spacing=30).resolve_scale(color="shared"))
+    """The month's funnels in one SVG: each organisation funnel across the full width (about 280 points
+    and 30 labels need it), then the ICB funnels side by side."""
+
+    def panel(level: str, indicator: str, width: int, height: int) -> alt.LayerChart | None:
+        part = funnels.filter(pl.col("level") == level, pl.col("indicator") == indicator)
+        if part.is_empty():
+            return None
+        title = f"{LEVELS[level]}: {PANELS[indicator].split(' (')[0].lower()}"
+        return funnel_panel(part, title, PANELS[indicator], width, height)
+
+    rows = [panel("organisation", i, WIDE - 80, 420) for i in PANELS]
+    icbs = [c for c in (panel("icb", i, WIDE // 2 - 90, 300) for i in PANELS) if c is not None]
+    charts = [c for c in rows if c is not None] + ([alt.hconcat(*icbs, spacing=60)] if icbs else [])
+    return to_svg(alt.vconcat(*charts, spacing=30).resolve_scale(color="shared"))
 
 
 def org_short_name(name: str) -> str:
-    """'MERSEY CARE NHS FOUNDATION TRUST' -> 'Mersey Care': the ICB rule, then the trust suffix."""
-    return _TRUST.sub("", short_name(name)).strip() or short_name(name)
+    """'MERSEY CARE NHS FOUNDATION TRUST' -> 'Mersey Care'; 'NHS ENGLAND' stays 'NHS England' (an
+    organisation's "NHS" is part of its name, unlike an ICB's)."""
+    cased = name.strip()
+    if cased.isupper():
+        words = re.split(r"([ -])", cased)
+        cased = "".join(_word(w, first=i == 0) for i, w in enumerate(words))
+    cased = _TRUST.sub("", cased).strip() or cased
+    # An ICB listed as an organisation: its short name as elsewhere in the report, marked ICB.
+    return re.sub(r"^NHS\s+(.+\sICB)$", r"\1", cased)
+
+
+_ACRONYMS = {"NHS", "ICB", "CIC", "CSU", "UK", "NHSBT"}
+_SMALL = {"AND", "OF", "THE", "ON", "UPON", "IN", "FOR"}
+
+
+def _word(word: str, first: bool) -> str:
+    if word in _ACRONYMS:
+        return word
+    if word in _SMALL and not first:
+        return word.lower()
+    return word[:1] + word[1:].lower()  # GUY'S -> Guy's (str.title would give Guy'S)
 
 
 def area_label(level: str, name: str | None, code: str) -> str:
@@ -72,7 +88,7 @@ def funnel_panel(rows: pl.DataFrame, title: str, y_title: str, width: int, heigh
         "denominator:Q",
         title=_x_title(rows["indicator"][0]),
         scale=alt.Scale(type="log", domain=list(x_dom), nice=False),
-        axis=alt.Axis(format="~s", grid=False),
+        axis=alt.Axis(format="~s", grid=False, values=_log_ticks(x_dom)),
     )
     y = alt.Y("value:Q", title=y_title, scale=alt.Scale(domain=list(y_dom), nice=False, zero=False))
     layers: list[alt.Chart] = []
@@ -121,6 +137,12 @@ def _x_title(indicator: str) -> str:
     return "FTE days available (log scale)"
 
 
+def _log_ticks(domain: tuple[float, float]) -> list[float]:
+    """1, 2, 5 x 10^k inside the domain: a log axis's own ticks (every 1-9) crowd their labels."""
+    ticks = [m * 10.0**k for k in range(0, 10) for m in (1, 2, 5)]
+    return [t for t in ticks if domain[0] <= t <= domain[1]]
+
+
 def _padded_log(values: pl.Series) -> tuple[float, float]:
     low, high = float(values.min()), float(values.max())
     return low / 1.25, high * 1.25
@@ -158,7 +180,8 @@ def _labels(outliers, x_dom, y_dom, width, height, x, y) -> list[alt.Chart]:
     for r in ordered.iter_rows(named=True):
         x0, y0 = px(r["denominator"]), py(r["value"])
         text_width = CHAR_WIDTH * len(r["label"])
-        right = x0 + 8 + text_width <= width
+        # Right of the point unless that runs off the plot and the left side does not.
+        right = x0 + 8 + text_width <= width or x0 - 8 - text_width < 0
         left_edge = x0 + 8 if right else x0 - 8 - text_width
         label_y = _free_line(placed, left_edge, text_width, y0, height)
         placed.append(

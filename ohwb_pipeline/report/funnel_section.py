@@ -85,7 +85,7 @@ def _outlier_table(shown: pl.DataFrame) -> str:
         + f"{_fmt(r['upper_998_adjusted'], r['indicator'])}</td>"
         + f'<td class="num">{r["z_adjusted"]:+.2f}</td>' * (r["z_adjusted"] is not None)
         + '<td class="num">–</td>' * (r["z_adjusted"] is None)
-        + f'<td data-col="outlier">{html.escape(r["outlier"])}</td>'
+        + f'<td class="flag beyond" data-col="outlier">{html.escape(r["outlier"])}</td>'
         + "</tr>"
         for r in outliers.iter_rows(named=True)
     )

@@ -138,10 +138,10 @@ def _league(data: ReportData) -> Section:
             + _td(r["rank_among_icbs"], str(r["rank_among_icbs"] or "–"), "rank")
             + f'<td data-col="icb">{html.escape(charts.short_name(r["area_name"]))} '
             + f"({html.escape(r['area_code'])})</td>"
-            + f'<td data-col="funnel_rate">{html.escape(r["funnel_rate"] or "–")}</td>'
+            + _flag_td(r["funnel_rate"], "funnel_rate")
             + _td(r["value"], pct(r["value"]), "rate")
             + _td(r["ratio_value"], "–" if r["ratio_value"] is None else f"{r['ratio_value']:.2f}", "ratio")
-            + f'<td data-col="funnel_ratio">{html.escape(r["funnel_ratio"] or "–")}</td>'
+            + _flag_td(r["funnel_ratio"], "funnel_ratio")
             + _td(r["rolling_12m_value"], pct(r["rolling_12m_value"]), "rolling_12m")
             + _td(r["change_on_last_year"], pp(r["change_on_last_year"]), "change_on_last_year")
             + _td(
@@ -157,9 +157,9 @@ def _league(data: ReportData) -> Section:
         '<table class="league" id="league-table"><thead><tr><th class="num">Rank</th><th>ICB</th>'
         "<th>Funnel: rate</th>"
         '<th class="num">Rate</th><th class="num">Staff-mix ratio</th><th>Funnel: ratio</th>'
-        '<th class="num">Rolling 12 months</th>'
-        '<th class="num">Change on last year</th>'
-        '<th class="num">Coverage (organisations)</th><th>Variation</th><th>Assurance</th></tr></thead>'
+        '<th class="num">Rolling 12m</th>'
+        '<th class="num">Change on a year</th>'
+        '<th class="num">Coverage (orgs)</th><th>Variation</th><th>Assurance</th></tr></thead>'
         "<tbody>" + "".join(rows) + "</tbody></table>"
     )
     return Section(
@@ -371,6 +371,11 @@ def _quality(data: ReportData) -> Section:
         ],
         tables,
     )
+
+
+def _flag_td(flag: str | None, column: str) -> str:
+    beyond = " beyond" if flag and "99.8%" in flag else ""
+    return f'<td class="flag{beyond}" data-col="{column}">{html.escape(flag or "–")}</td>'
 
 
 def _td(raw: object, text: str, column: str) -> str:
