@@ -166,7 +166,7 @@ def test_the_report_has_the_funnel_chart_and_the_league_flags(funnel_run):
     assert ">Oxford University Hospitals</text>" in section
     assert '<td data-col="area">Oxford University Hospitals (RTH)</td>' in section
     league = page.split('id="league-table"')[1].split("</table>")[0]
-    flags = re.findall(r'<td data-col="funnel_rate">([^<]*)</td>', league)
+    flags = re.findall(r'<td class="flag[^"]*" data-col="funnel_rate">([^<]*)</td>', league)
     icbs = after.filter(
         pl.col("period") == LAST, pl.col("level") == "icb", pl.col("indicator") == "sickness_absence_rate"
     )
