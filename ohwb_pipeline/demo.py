@@ -236,10 +236,14 @@ def _print_survey(lake: Lake) -> None:
 
 
 def _print_checks(results: dict[str, console.LaunchedRun]) -> None:
-    failed = [
-        e.asset_check_key.to_user_string()
-        for result in results.values()
-        for e in result.get_asset_check_evaluations()
-        if not e.passed
-    ]
+    # A ranged run records a result per month (core/checks_per_month.py): name each check once, with
+    # the months it warned or failed in.
+    months: dict[str, list[str]] = {}
+    for result in results.values():
+        for e in result.get_asset_check_evaluations():
+            if not e.passed:
+                months.setdefault(e.asset_check_key.to_user_string(), []).extend(
+                    [e.partition] if e.partition else []
+                )
+    failed = [f"{key} ({', '.join(sorted(set(p)))})" if p else key for key, p in months.items()]
     print(f"checks that warned or failed: {', '.join(failed) or 'none'}")
