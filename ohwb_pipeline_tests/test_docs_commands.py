@@ -93,6 +93,8 @@ DAGSTER_RUN_ELSEWHERE = {
     ("workspace", "mention"): "test_docs_commands.py::test_the_workspace_loads",
     ("survey_yearly", "partition"): "survey/test_survey_pipeline.py",
     ("survey_yearly", "range"): "survey/test_survey_method.py",
+    ("funnel_indicators", "range"): "funnel/test_funnel_published.py::"
+    "test_survey_rows_after_the_survey_year_and_a_rerun",
 }
 _PLACEHOLDERS = {
     "PATH": "data/landing/staff_in_post/2024-02/RJ1.csv",
