@@ -25,6 +25,7 @@ UNPARTITIONED_INPUTS = ["intervention_roi", "ics_roi_summary"]
     kinds={"html"},
     deps=[
         *ABSENCE_TABLES,
+        "funnel_indicators",
         *(dg.AssetDep(t, partition_mapping=dg.AllPartitionMapping()) for t in YEARLY_INPUTS),
         *UNPARTITIONED_INPUTS,
     ],
@@ -33,8 +34,9 @@ UNPARTITIONED_INPUTS = ["intervention_roi", "ics_roi_summary"]
     ),
 )
 def monthly_report(context: dg.AssetExecutionContext, settings: OhwbSettings) -> dg.MaterializeResult:
-    """`published/report/ohwb_report_<YYYY-MM>.html`: England's absence SPC chart, the ICB league table
-    with Making Data Count icons, SPC small multiples per ICB, the reason mix, the survey wellbeing
+    """`published/report/ohwb_report_<YYYY-MM>.html`: England's absence SPC chart, funnel plots of
+    organisations and ICBs, the ICB league table with funnel flags and Making Data Count icons, SPC
+    small multiples per ICB, the reason mix, the survey wellbeing
     scorecard, the ROI forest plot and data quality. One file, no network: it opens from a shared drive
     or an email attachment, and prints to A4."""
     lake = Lake(settings.root)

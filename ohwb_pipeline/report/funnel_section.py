@@ -76,7 +76,7 @@ def _outlier_table(shown: pl.DataFrame) -> str:
         return "<p>No organisation or ICB is beyond the 99.8% limits this month.</p>"
     rows = "".join(
         "<tr>"
-        + f"<td>{html.escape(PANELS[r['indicator']].split(' (')[0])}</td>"
+        + f"<td>{'Rate' if r['indicator'] == RATE else 'Staff-mix ratio'}</td>"
         + f"<td>{html.escape(LEVELS[r['level']][:-1])}</td>"
         + f'<td data-col="area">{html.escape(area_label(r["level"], r["area_name"], r["area_code"]))} '
         + f"({html.escape(r['area_code'])})</td>"
@@ -89,10 +89,12 @@ def _outlier_table(shown: pl.DataFrame) -> str:
         + "</tr>"
         for r in outliers.iter_rows(named=True)
     )
+    # Folded: the chart already names them, and on real months they are about 60 rows.
     return (
-        '<h3>Beyond the 99.8% limits</h3><table id="funnel-outliers"><thead><tr><th>Indicator</th>'
+        f"<details><summary>The {outliers.height} areas beyond the 99.8% limits, by indicator and level"
+        '</summary><table id="funnel-outliers"><thead><tr><th>Indicator</th>'
         "<th>Level</th><th>Area</th><th class='num'>Value</th><th class='num'>99.8% limits (adjusted)</th>"
-        f"<th class='num'>Adjusted z</th><th>Flag</th></tr></thead><tbody>{rows}</tbody></table>"
+        f"<th class='num'>Adjusted z</th><th>Flag</th></tr></thead><tbody>{rows}</tbody></table></details>"
     )
 
 

@@ -52,3 +52,16 @@ def test_no_empty_chart_frames(page):
 def test_quarantine_and_withheld_are_in_words(page):
     assert "less_than_or_equal_to" not in page and "in_reference_" not in page
     assert "None: every row of this month" in page
+
+
+def test_the_real_funnels_are_labelled_real_and_drawn(page, real_span):
+    root, _ = real_span
+    funnels = read_table(root / "published/funnel_indicators").filter(pl.col("period") == REAL_LAST)
+    assert set(funnels["source"]) == {"nhs_published_rates"}, "real figures are labelled real"
+    rate = funnels.filter(pl.col("level") == "organisation", pl.col("indicator") == "sickness_absence_rate")
+    # The worked example of docs/funnel.md: 279 organisations, phi 171.1, 1 high and 23 low beyond 99.8%.
+    assert rate.height == 279 and round(rate["phi"][0], 1) == 171.1
+    assert (rate["outlier"] == "high: beyond 99.8%").sum() == 1
+    assert (rate["outlier"] == "low: beyond 99.8%").sum() == 23
+    section = page.split('<section id="funnel"')[1].split("</section>")[0]
+    assert ">Mersey Care</text>" in section and "Mersey Care (RW4)" in section
