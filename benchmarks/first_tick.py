@@ -22,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+import dagster as dg
 import psutil
 
 from ohwb_pipeline.automation.landing_sensor import WATCHED, landing_changes, run_requests
@@ -108,6 +109,9 @@ def launch_all(side: str, runs: list[dict[str, str]], root: Path, concurrent: in
         "telemetry:\n  enabled: false\npython_logs:\n  python_log_level: INFO\n"
         "concurrency:\n  pools:\n    default_limit: 1\n"
     )
+    # The storage is created once, here: four processes creating it at once race ("table job_ticks
+    # already exists"), as `make dagster-home` notes.
+    dg.DagsterInstance.from_config(str(home)).get_runs(limit=1)
     env = {**os.environ, "OHWB_DATA_DIR": str(data), "DAGSTER_HOME": str(home)}
     env.setdefault("OHWB_PSEUDO_KEY", "benchmark-key")
     pending = list(runs)
