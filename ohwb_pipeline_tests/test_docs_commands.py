@@ -64,6 +64,10 @@ MAKE_TARGETS = {
         "benchmarks.catalog_compat",
         "catalog/test_catalog_compat.py::test_an_older_duckdb_opens_the_catalog_and_reads_every_view",
     ),
+    "first-tick": (
+        "benchmarks.first_tick",
+        "test_first_tick_smoke.py::test_the_first_tick_benchmark_launches_both_sides",
+    ),
     "serve": (
         "deploy/serve.sh start",
         "deploy/test_serve.py::test_make_serve_starts_code_server_and_ui_and_make_stop_ends_them",
