@@ -634,6 +634,12 @@ CONTRACTS: dict[str, PublishedContract] = {
         identity=("level", "area_code", "indicator"),
         area_column="area_code",
         check_each_partition=True,
+        # Every row is relative to the whole month (phi, tau2, limits): one trust's resubmission moves all
+        # of them, and those moves would bury the revisions of real figures (as for spc_indicators).
+        log_revisions=False,
+        # A month whose organisations are all withheld has nothing to compare: no rows, and the
+        # absence tables of that month are still published.
+        allow_empty=True,
         description=(
             "Overdispersion-adjusted funnel plots (FunnelPlotR 0.6.0's method) per month: organisations and "
             "ICBs on the sickness absence rate, the staff-mix-standardised ratio and the staff survey's "

@@ -92,6 +92,8 @@ class PublishedContract:
     the table that has them lends them to every revision row of the same partition and area.
     `log_revisions` is off for derived tables whose every value moves by design with each new month
     (SPC limits over a full history): their changes would bury the revisions of real figures.
+    `allow_empty`: a month may have no rows (a comparison table when no area can be compared), which
+    must not block the month's other tables.
     """
 
     model: type[pa.DataFrameModel]
@@ -102,6 +104,7 @@ class PublishedContract:
     check_each_partition: bool = False
     sources: tuple[str, ...] = ()
     log_revisions: bool = True
+    allow_empty: bool = False
     description: str = ""
 
 
@@ -200,7 +203,7 @@ def _contract_result(
         update.frame.filter(pl.col(contract.key).is_in(partitions)) if partitions else update.frame.clear()
     )
     present = dict(in_scope.group_by(contract.key).len().iter_rows())
-    empty = [p for p in partitions if not present.get(p)]
+    empty = [] if contract.allow_empty else [p for p in partitions if not present.get(p)]
     metadata: dict = {"schema_version": contract.version, "rows": in_scope.height if rows is None else rows}
     if len(partitions) > 1 and rows is None:
         metadata["partitions_checked"] = ", ".join(partitions)
