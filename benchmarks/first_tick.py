@@ -121,12 +121,20 @@ def launch_all(side: str, runs: list[dict[str, str]], root: Path, concurrent: in
     cpu_began = _children_cpu()
     began = time.perf_counter()
     print(f"  {side}: {len(runs)} run(s), at most {concurrent} at once ...", flush=True)
+    # Each run writes to its own log file, not a pipe: a pipe read only after exit blocks a run whose
+    # output outgrows the pipe's buffer (64 KiB), and the benchmark would wait for ever.
+    logs = data / "run_logs"
+    logs.mkdir()
+    log_of: dict[int, Path] = {}
     while pending or live:
         while pending and len(live) < concurrent:
             command = [sys.executable, "-m", "dagster", "job", "execute", "-m", "ohwb_pipeline.definitions",
                        "-j", "absence_monthly", "--tags", json.dumps(pending.pop(0))]  # fmt: skip
-            live.append(subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                         stderr=subprocess.STDOUT, text=True))  # fmt: skip
+            log = logs / f"run_{len(runs) - len(pending):03d}.log"
+            with log.open("w") as sink:
+                proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=sink, stderr=subprocess.STDOUT)
+            log_of[proc.pid] = log
+            live.append(proc)
         total = 0
         for proc in live:
             try:
@@ -136,9 +144,8 @@ def launch_all(side: str, runs: list[dict[str, str]], root: Path, concurrent: in
                 pass
         peak = max(peak, total)
         for proc in [p for p in live if p.poll() is not None]:
-            output = proc.stdout.read() if proc.stdout else ""
             if proc.returncode != 0:
-                failures.append(output[-2000:])
+                failures.append(f"{log_of[proc.pid]}:\n{log_of[proc.pid].read_text()[-2000:]}")
             live.remove(proc)
         time.sleep(0.05)
     wall = time.perf_counter() - began
