@@ -245,5 +245,14 @@ def _print_checks(results: dict[str, console.LaunchedRun]) -> None:
                 months.setdefault(e.asset_check_key.to_user_string(), []).extend(
                     [e.partition] if e.partition else []
                 )
-    failed = [f"{key} ({', '.join(sorted(set(p)))})" if p else key for key, p in months.items()]
+    failed = [f"{key} ({months_in_words(p)})" if p else key for key, p in months.items()]
     print(f"checks that warned or failed: {', '.join(failed) or 'none'}")
+
+
+def months_in_words(months: list[str], listed_up_to: int = 3) -> str:
+    """The months a check warned in, listed when few; a 45-month demo would otherwise print 45 of them
+    on the summary line, so many become their count and span."""
+    unique = sorted(set(months))
+    if len(unique) <= listed_up_to:
+        return ", ".join(unique)
+    return f"{len(unique)} months, {unique[0]} to {unique[-1]}"

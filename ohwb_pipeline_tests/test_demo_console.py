@@ -46,3 +46,11 @@ def test_with_an_instance_the_demo_launches_the_workspace_jobs(tmp_path, monkeyp
         assert run.status == dg.DagsterRunStatus.SUCCESS, run.job_name
         assert run.remote_job_origin is not None, f"{run.job_name} has no workspace origin"
         assert run.remote_job_origin.location_name == "ohwb_pipeline.definitions"
+
+
+def test_a_check_that_warned_in_many_months_is_summarised_by_count_and_span():
+    from ohwb_pipeline.demo import months_in_words
+
+    assert months_in_words(["2024-02", "2024-01", "2024-02"]) == "2024-01, 2024-02"
+    many = [f"2022-{m:02d}" for m in range(1, 13)] + ["2021-11"]
+    assert months_in_words(many) == "13 months, 2021-11 to 2022-12"
