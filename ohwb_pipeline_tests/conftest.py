@@ -73,3 +73,22 @@ def small_pipeline(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dg.E
     result = run_absence_job(root, tags=range_tags(SMALL_FIRST, SMALL_LAST))
     assert result.success
     return root, result
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    from ohwb_pipeline_tests.scheduling import queue_rank
+
+    # A stable sort: each module's tests stay together and in their order.
+    items.sort(key=lambda item: queue_rank(item.nodeid))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    from xdist.scheduler import LoadScopeScheduling
+
+    from ohwb_pipeline_tests.scheduling import work_unit
+
+    class SlowFirstScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid) or super()._split_scope(nodeid)
+
+    return SlowFirstScheduling(config, log)

@@ -316,7 +316,7 @@ def test_documented_dagster_commands_name_real_jobs_and_partitions():
 def test_documented_absence_runs_work_as_written(tmp_path):
     """The README's one-month and range `dagster job execute` and operations.md's `asset materialize`,
     run as real processes exactly as written (`.venv/bin/dagster` is this interpreter's dagster)."""
-    synth_into(tmp_path, orgs=["RJ1"], first_month="2023-04", last_month="2024-03", size_factor=0.02)
+    synth_into(tmp_path, orgs=["RJ1"], first_month="2024-01", last_month="2024-03", size_factor=0.02)
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")

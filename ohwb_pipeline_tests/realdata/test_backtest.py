@@ -126,7 +126,7 @@ def test_the_whole_span_as_one_run_equals_month_by_month_runs(real_span, tmp_pat
     months = list(shipped_files("benchmark"))
     # Out of order on purpose: a month run after later ones must still leave them as one run would.
     order = months[10:] + months[:10][::-1]
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         for month in order:
             assert run_absence_job(single, partition_key=f"{month}-01", instance=instance).success, month
     for table in PUBLISHED_TABLES:
