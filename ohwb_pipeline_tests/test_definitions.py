@@ -48,6 +48,16 @@ def test_asset_groups_follow_the_domain_folder_and_absence_writers_share_one_poo
             assert assets_def.op.pool == "ohwb_absence", key
 
 
+def test_every_job_and_ad_hoc_materialisation_runs_its_steps_in_the_runs_own_process():
+    """A subprocess per step re-imports the definitions (about 4 s a step): `dagster asset materialize`
+    of the absence group over three months took 46 s with it and 11 s without."""
+    repo = defs.get_repository_def()
+    jobs = [*repo.get_all_jobs(), defs.get_implicit_global_asset_job_def()]
+    assert {job.name for job in jobs} >= {"absence_monthly", "report_monthly", "__ASSET_JOB"}
+    for job in jobs:
+        assert job.executor_def.name == dg.in_process_executor.name, job.name
+
+
 REFERENCE_DATA = {"unit_costs"}  # reference data defined beside its only user, grouped as reference
 
 
