@@ -1,6 +1,12 @@
 """Every domain's Definitions, merged; every asset owned by its domain's team, and partitioned assets
 saying what their missing partitions mean. Nothing else lives here."""
 
+# A production deployment with a bad key stops here, before the domains are imported (about 4 s), so
+# the daemon, the webserver and the code server refuse at once (ProductionSettingsError).
+from ohwb_pipeline.core.resources import check_production_settings
+
+check_production_settings()
+
 import dagster as dg
 
 from ohwb_pipeline.absence import definitions as absence

@@ -32,9 +32,20 @@ def test_production_refuses_a_bad_key_and_writes_nothing(tmp_path, case):
     assert demo.returncode != 0
     assert "OHWB_ENV=production" in demo.stderr and "nothing was run or written" in demo.stderr
     assert not (tmp_path / "data").exists()
-    load = _run(tmp_path, CASES[case], "-c", "import ohwb_pipeline.definitions")
+    load = _run(tmp_path, CASES[case], "-c", LOAD_AND_LIST_DOMAINS)
     assert load.returncode != 0 and "ProductionSettingsError" in load.stderr
+    assert load.stdout.split() == ["domains:"], "refused before any domain is imported"
     assert not (tmp_path / "data").exists()
+
+
+# Loads the definitions as the daemon and webserver do; at exit, even after an error, lists the domain
+# packages imported by then.
+LOAD_AND_LIST_DOMAINS = """
+import atexit, sys
+domains = {"ohwb_pipeline." + d for d in ("absence", "survey", "roi", "report", "funnel")}
+atexit.register(lambda: print("domains:", *sorted(domains & set(sys.modules))))
+import ohwb_pipeline.definitions
+"""
 
 
 def test_production_accepts_a_long_secret_key(tmp_path):
