@@ -1,9 +1,7 @@
 """What `ohwb demo` prints: one line per stage, a progress bar while a Dagster run works, and the
 run logs only when asked (`OHWB_LOG_LEVEL=INFO` or `DEBUG`; default WARNING, so warnings still show)."""
 
-import json
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -114,42 +112,56 @@ class LaunchedRun:
         return "; ".join(str(e.dagster_event.event_specific_data.error.message).strip() for e in events)
 
 
-def launch_job(
-    job: dg.JobDefinition, instance: dg.DagsterInstance, progress: Progress, tags: dict
-) -> LaunchedRun:
-    """`dagster job launch -w workspace.yaml`: the run carries the workspace's origin, so the UI's
-    timeline, job pages and asset history show it like any run launched from the UI."""
-    run_id = str(uuid.uuid4())
-    quiet = {"loggers": {"console": {"config": {"log_level": log_level()}}}}
-    command = [
-        sys.executable,
-        "-m",
-        "dagster",
-        "job",
-        "launch",
-        "-w",
-        str(WORKSPACE),
-        "-j",
-        job.name,
-        "--run-id",
-        run_id,
-        "--config-json",
-        json.dumps(quiet),
-    ]
-    if tags:
-        command += ["--tags", json.dumps(tags)]
-    launched = subprocess.run(
-        command,
-        cwd=WORKSPACE.parent,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
-    if launched.returncode != 0:
-        raise RuntimeError(f"dagster job launch {job.name} failed:\n{launched.stderr[-2000:]}")
-    progress.follow(instance, run_id, steps=len(job.nodes))
-    while True:
-        run = instance.get_run_by_id(run_id)
-        if run is not None and run.status in FINISHED:
-            return LaunchedRun(instance, run_id)
-        time.sleep(0.5)
+class WorkspaceLauncher:
+    """Launches runs as `dagster job launch -w workspace.yaml` does, so that each carries the workspace's
+    origin and the UI's timeline, job pages and asset history show it like a run launched from the UI.
+    The workspace (its code server) is opened once for all of a command's runs: a `dagster job launch`
+    process per run imported Dagster and started a code server each time, about 6 s a run."""
+
+    def __init__(self, instance: dg.DagsterInstance) -> None:
+        from dagster._core.workspace.context import WorkspaceProcessContext
+        from dagster._core.workspace.load_target import WorkspaceFileTarget
+
+        self.instance = instance
+        self._context = WorkspaceProcessContext(
+            instance,
+            WorkspaceFileTarget(paths=[str(WORKSPACE)]),
+            code_server_log_level=log_level().lower(),
+        )
+
+    def __enter__(self) -> "WorkspaceLauncher":
+        self._context.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._context.__exit__(*exc)
+
+    def launch(self, job: dg.JobDefinition, progress: Progress, tags: dict) -> LaunchedRun:
+        # The same calls, in the same order, as Dagster 1.13's `dagster job launch` (dagster/_cli/job.py).
+        from dagster._cli.job import _create_run
+        from dagster._cli.workspace.cli_target import (
+            get_code_location_from_workspace,
+            get_remote_job_from_remote_repo,
+            get_remote_repository_from_code_location,
+        )
+
+        workspace = self._context.create_request_context()
+        location = get_code_location_from_workspace(workspace, None)
+        repo = get_remote_repository_from_code_location(location, None)
+        run = _create_run(
+            instance=self.instance,
+            code_location=location,
+            remote_repo=repo,
+            remote_job=get_remote_job_from_remote_repo(repo, job.name),
+            run_config={"loggers": {"console": {"config": {"log_level": log_level()}}}},
+            tags=tags,
+            op_selection=None,
+            run_id=str(uuid.uuid4()),
+        )
+        self.instance.submit_run(run.run_id, workspace)
+        progress.follow(self.instance, run.run_id, steps=len(job.nodes))
+        while True:
+            current = self.instance.get_run_by_id(run.run_id)
+            if current is not None and current.status in FINISHED:
+                return LaunchedRun(self.instance, run.run_id)
+            time.sleep(0.5)

@@ -7,6 +7,8 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -17,7 +19,7 @@ from ohwb_pipeline import console
 from ohwb_pipeline.core.catalog import CATALOG_FILE
 from ohwb_pipeline.core.duck import load_sql
 from ohwb_pipeline.core.lake import Lake
-from ohwb_pipeline.core.resources import SHIPPED_REFERENCE, OhwbSettings, data_dir_from_env
+from ohwb_pipeline.core.resources import DEV_PSEUDO_KEY, SHIPPED_REFERENCE, OhwbSettings, data_dir_from_env
 from ohwb_pipeline.maintenance import free_pool_slots
 from ohwb_pipeline.realdata.labels import SYNTHETIC
 from ohwb_pipeline.reference.expected import write_expected_submitters
@@ -61,6 +63,8 @@ def run(args: argparse.Namespace) -> None:
         f"ohwb demo: {len(DEMO_ICBS)} ICBs, {args.first} to {args.last}, into {lake.root} "
         "(OHWB_LOG_LEVEL=INFO shows the run logs)"
     )
+    if not os.environ.get("OHWB_PSEUDO_KEY"):
+        print("OHWB_PSEUDO_KEY is not set: the demo uses the public development key (synthetic data only)")
     with console.stage(1, 5, "demo landing data") as progress:
         progress.note = _land_demo_data(lake, args)
     results = {}
@@ -70,13 +74,14 @@ def run(args: argparse.Namespace) -> None:
         ("roi", "roi_refresh", None, None, "every intervention and year"),
         ("report", "report_monthly", f"{args.last}-01", f"{args.last}-01", args.last),
     ]
-    for number, step in enumerate([p for p in plan if p], start=2):
-        name, job, first, last, what = step
-        with console.stage(number, 5, f"{name}: {what}") as progress:
-            results[name] = materialise(job, progress, first, last)
-            if not results[name].success:
-                detail = results[name].failure()
-                raise SystemExit(f"the {job} run failed: {detail or 'see its log in the UI (make ui)'}")
+    with Materialiser() as materialise:
+        for number, step in enumerate([p for p in plan if p], start=2):
+            name, job, first, last, what = step
+            with console.stage(number, 5, f"{name}: {what}") as progress:
+                results[name] = materialise(job, progress, first, last)
+                if not results[name].success:
+                    detail = results[name].failure()
+                    raise SystemExit(f"the {job} run failed: {detail or 'see its log in the UI (make ui)'}")
     print(f"done in {time.perf_counter() - began:.0f} s\n")
     print(f"##### {SYNTHETIC} (the real NHS England figures are in {lake.root / 'real'}) #####")
     _print_summary(lake)
@@ -151,22 +156,55 @@ def _write_demo_targets(path: Path) -> None:
     )
 
 
-def materialise(
-    job_name: str, progress: console.Progress, first: str | None = None, last: str | None = None
-) -> console.LaunchedRun:
-    from ohwb_pipeline.definitions import defs
+class Materialiser:
+    """Runs `ohwb demo`'s and `ohwb real`'s jobs. With DAGSTER_HOME set (the Makefile sets it) each run is
+    launched through the workspace and the instance, as the UI would, so it shows in the timeline and job
+    pages; the workspace's code server starts at the first run and serves them all. Without DAGSTER_HOME
+    (a test), each runs in process."""
 
-    tags = (
-        {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
-        if first
-        else {}
-    )
-    job = defs.resolve_job_def(job_name)
-    # With DAGSTER_HOME set (the Makefile sets it) the run is launched through the workspace and the
-    # instance, as the UI would, so it shows in the timeline and job pages; without it (a test), in process.
-    if os.environ.get("DAGSTER_HOME") and console.WORKSPACE.exists():
-        return console.launch_job(job, dg.DagsterInstance.get(), progress, tags)
-    return console.run_job(job, dg.DagsterInstance.ephemeral(), progress, tags)
+    def __init__(self) -> None:
+        self._stack = ExitStack()
+        self._launcher: console.WorkspaceLauncher | None = None
+
+    def __enter__(self) -> "Materialiser":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def __call__(
+        self, job_name: str, progress: console.Progress, first: str | None = None, last: str | None = None
+    ) -> console.LaunchedRun:
+        from ohwb_pipeline.definitions import defs
+
+        tags = (
+            {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+            if first
+            else {}
+        )
+        job = defs.resolve_job_def(job_name)
+        if not (os.environ.get("DAGSTER_HOME") and console.WORKSPACE.exists()):
+            return console.run_job(job, dg.DagsterInstance.ephemeral(), progress, tags)
+        if self._launcher is None:
+            instance = self._stack.enter_context(dg.DagsterInstance.get())
+            with _development_key_named():
+                self._launcher = self._stack.enter_context(console.WorkspaceLauncher(instance))
+        return self._launcher.launch(job, progress, tags)
+
+
+@contextmanager
+def _development_key_named() -> Iterator[None]:
+    """Without OHWB_PSEUDO_KEY, the code server and its runs are given the development key by name, so
+    that each run does not print its own "key is not set" warning into the command's output; the
+    command says it once instead (`run`). Production refuses that key (docs/security.md)."""
+    if os.environ.get("OHWB_PSEUDO_KEY"):
+        yield
+        return
+    os.environ["OHWB_PSEUDO_KEY"] = DEV_PSEUDO_KEY
+    try:
+        yield
+    finally:
+        del os.environ["OHWB_PSEUDO_KEY"]
 
 
 def _print_summary(lake: Lake) -> None:

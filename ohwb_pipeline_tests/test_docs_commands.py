@@ -29,7 +29,8 @@ SHELL_SETUP = {"export", "mkdir", "cd"}
 # ohwb subcommands whose documented form another test runs (a run here would only repeat it).
 OHWB_RUN_ELSEWHERE = {
     "synth": "synth/test_synth.py::test_cli_writes_files_and_rejects_bad_arguments",
-    "demo": "test_demo_console.py::test_the_demo_prints_a_stage_line_each_and_a_short_summary",
+    "demo": "test_demo_console.py::"
+    "test_the_demo_prints_a_stage_line_each_and_launches_every_run_through_the_workspace",
     "accept-file": "absence/test_completeness.py::"
     "test_a_staff_file_cut_at_a_line_break_is_suspect_and_an_override_accepts_it",
     "funnel": "funnel/test_funnel_docs.py::test_every_documented_funnel_command_runs",

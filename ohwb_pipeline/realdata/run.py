@@ -32,7 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ohwb_pipeline.demo import materialise
+    from ohwb_pipeline.demo import Materialiser
 
     began = time.perf_counter()
     lake = Lake(data_dir_from_env())
@@ -48,16 +48,17 @@ def run(args: argparse.Namespace) -> int:
         # No trust submits ESR extracts here: who is expected comes from the publication itself.
         write_expected_submitters(lake.root / "config", [])
         progress.note = ", ".join(f"{folder} {len(m)} months" for folder, m in landed.items())
-    with console.stage(2, STAGES, f"absence: {first} to {last} as one run") as progress:
-        result = materialise("absence_monthly", progress, f"{first}-01", f"{last}-01")
-        if not result.success:
-            raise SystemExit(
-                f"the real absence run failed: {result.failure() or 'see its log (make ui-real)'}"
-            )
-        seconds = time.perf_counter() - began
-    with console.stage(3, STAGES, f"report: {last}") as progress:
-        if not materialise("report_monthly", progress, f"{last}-01", f"{last}-01").success:
-            raise SystemExit("the real report run failed: see its log (make ui-real)")
+    with Materialiser() as materialise:
+        with console.stage(2, STAGES, f"absence: {first} to {last} as one run") as progress:
+            result = materialise("absence_monthly", progress, f"{first}-01", f"{last}-01")
+            if not result.success:
+                raise SystemExit(
+                    f"the real absence run failed: {result.failure() or 'see its log (make ui-real)'}"
+                )
+            seconds = time.perf_counter() - began
+        with console.stage(3, STAGES, f"report: {last}") as progress:
+            if not materialise("report_monthly", progress, f"{last}-01", f"{last}-01").success:
+                raise SystemExit("the real report run failed: see its log (make ui-real)")
     print(f"done in {time.perf_counter() - began:.0f} s (the {len(months)}-month run: {seconds:.0f} s)\n")
     print_summary(lake, last)
     return 0
