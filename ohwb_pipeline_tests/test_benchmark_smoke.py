@@ -15,3 +15,4 @@ def test_the_benchmark_harness_runs_every_case(tmp_path):
     assert saved["backfill"]["12m"]["per_month_runs"]["seconds"] > 0
     assert saved["cli_one_month"]["peak_rss_mib"] > 0
     assert abs(sum(saved["pipeline_compute"]["stage_share"].values()) - 1) < 1e-9
+    assert [row["size_factor"] for row in saved["scaling"]] == [0.004], "the one-month case's row"

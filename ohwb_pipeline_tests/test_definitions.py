@@ -92,27 +92,6 @@ def test_the_2021_survey_year_needs_no_monthly_partition_before_april_2021():
         assert min(mapped.partitions_subset.get_partition_keys()) == "2021-04-01"
 
 
-def test_make_configures_the_pools_so_two_runs_never_write_at_once(tmp_path):
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    home = tmp_path / "dagster_home"
-    repo = Path(__file__).resolve().parents[1]
-    for _ in range(2):  # idempotent: the block is written once
-        subprocess.run(["make", "-s", "-C", str(repo), "dagster-home", f"DAGSTER_HOME={home}"], check=True)
-    assert (home / "dagster.yaml").read_text().count("concurrency:") == 1
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        assert instance.global_op_concurrency_default_limit == 1
-    # The storage exists already, so Dagster processes starting together never race to create it.
-    assert (home / "history" / "runs.db").exists()
-    start = "import dagster; dagster.DagsterInstance.get().get_runs(limit=1)"
-    env = {**os.environ, "DAGSTER_HOME": str(home)}
-    starts = [subprocess.Popen([sys.executable, "-c", start], env=env) for _ in range(4)]
-    assert [p.wait(timeout=120) for p in starts] == [0, 0, 0, 0]
-
-
 def test_definitions_load_without_warnings():
     """Loading the definitions prints no warning (the two beta APIs the pipeline uses on purpose are
     silenced by category in ohwb_pipeline/__init__.py, nothing else)."""

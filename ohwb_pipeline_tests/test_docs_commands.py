@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
 import pytest
 import yaml
 
@@ -348,3 +349,11 @@ def test_make_dagster_home_writes_a_quiet_offline_instance(tmp_path):
     assert config["python_logs"] == {"python_log_level": "INFO"}, "run workers print no DEBUG event stream"
     again = subprocess.run(["make", "-s", "dagster-home"], cwd=REPO, env=env, capture_output=True, text=True)
     assert again.returncode == 0 and yaml.safe_load((home / "dagster.yaml").read_text()) == config
+    assert (home / "dagster.yaml").read_text().count("concurrency:") == 1, "each block written once"
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert instance.global_op_concurrency_default_limit == 1, "two runs never write at once"
+    # The storage exists already, so Dagster processes starting together never race to create it.
+    assert (home / "history" / "runs.db").exists()
+    start = "import dagster; dagster.DagsterInstance.get().get_runs(limit=1)"
+    starts = [subprocess.Popen([sys.executable, "-c", start], env=env) for _ in range(4)]
+    assert [p.wait(timeout=120) for p in starts] == [0, 0, 0, 0]
