@@ -5,7 +5,7 @@ from ohwb_pipeline_tests.scheduling import SLOW_FIRST, queue_rank, work_unit
 
 def test_slow_modules_go_first_in_their_listed_order_and_the_rest_after():
     assert queue_rank("ohwb_pipeline_tests/realdata/test_backtest.py::test_x") == 0
-    assert queue_rank("ohwb_pipeline_tests/test_docs_commands.py::test_y") == 2
+    assert queue_rank("ohwb_pipeline_tests/deploy/test_live_daemon.py::test_y") == 1
     assert queue_rank("ohwb_pipeline_tests/funnel/test_limits.py::test_z") == len(SLOW_FIRST)
 
 
