@@ -27,10 +27,13 @@ def test_a_killed_runs_slot_is_freed_and_the_next_run_goes_through(tmp_path, mon
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     monkeypatch.setenv("OHWB_DATA_DIR", str(tmp_path))
     env = {**os.environ}
+    # The storage is created here, before the run's process starts: two processes creating it at the
+    # same moment race (alembic: "more than one head present"), as `make dagster-home` notes.
+    instance = dg.DagsterInstance.get()
+    instance.get_runs(limit=1)
     run = subprocess.Popen(
         RUN, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
-    instance = dg.DagsterInstance.get()
     deadline = time.time() + 120
     while not instance.event_log_storage.get_concurrency_info("ohwb_absence").claimed_slots:
         assert time.time() < deadline and run.poll() is None, "the run never claimed its slot"
