@@ -195,8 +195,9 @@ class Materialiser:
 @contextmanager
 def _development_key_named() -> Iterator[None]:
     """Without OHWB_PSEUDO_KEY, the code server and its runs are given the development key by name, so
-    that each run does not print its own "key is not set" warning into the command's output; the
-    command says it once instead (`run`). Production refuses that key (docs/security.md)."""
+    that each run does not print its own "key is not set" warning into the command's output: `ohwb demo`
+    says it once instead (`run`), and `ohwb real`'s published files hold no staff id to pseudonymise.
+    Production refuses that key (docs/security.md)."""
     if os.environ.get("OHWB_PSEUDO_KEY"):
         yield
         return
