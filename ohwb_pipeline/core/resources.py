@@ -156,7 +156,5 @@ class OhwbSettings(dg.ConfigurableResource):
 
 
 def defs() -> dg.Definitions:
-    # Loading the definitions (dagster dev, dagster job execute, the demo) fails at once in production
-    # without a proper key, before any run can write anything.
-    check_production_settings()
+    # The production key is checked at the top of ohwb_pipeline/definitions.py, before any domain loads.
     return dg.Definitions(resources={"settings": OhwbSettings()})
