@@ -23,7 +23,7 @@ from ohwb_pipeline.core.resources import DEV_PSEUDO_KEY, SHIPPED_REFERENCE, Ohwb
 from ohwb_pipeline.maintenance import free_pool_slots
 from ohwb_pipeline.realdata.labels import SYNTHETIC
 from ohwb_pipeline.reference.expected import write_expected_submitters
-from ohwb_pipeline.report.render import report_path
+from ohwb_pipeline.report.paths import report_path
 from ohwb_pipeline.roi.report import print_roi
 from ohwb_pipeline.synth.generate import GENERATOR_VERSION, SynthConfig, generate, select_orgs
 from ohwb_pipeline.synth.scenarios import read_scenarios

@@ -92,20 +92,28 @@ def test_the_2021_survey_year_needs_no_monthly_partition_before_april_2021():
         assert min(mapped.partitions_subset.get_partition_keys()) == "2021-04-01"
 
 
-def test_definitions_load_without_warnings():
+# Imported where they are used, not by the definitions: together about 2 s of every code server, daemon
+# and run worker start (the renderer's altair and vl-convert, scipy's statistics and optimisers).
+HEAVY_ON_USE = ("altair", "vl_convert", "scipy.stats", "scipy.optimize")
+
+
+def test_definitions_load_without_warnings_or_the_libraries_only_steps_use():
     """Loading the definitions prints no warning (the two beta APIs the pipeline uses on purpose are
-    silenced by category in ohwb_pipeline/__init__.py, nothing else)."""
+    silenced by category in ohwb_pipeline/__init__.py, nothing else), and imports none of
+    HEAVY_ON_USE: each process that only loads them (code server, daemon, sensors) pays nothing for them."""
     import subprocess
     import sys
 
+    probe = f"import sys, ohwb_pipeline.definitions; print([m for m in {HEAVY_ON_USE!r} if m in sys.modules])"
     done = subprocess.run(
-        [sys.executable, "-c", "import ohwb_pipeline.definitions"],
+        [sys.executable, "-c", probe],
         capture_output=True,
         text=True,
         env={**__import__("os").environ, "OHWB_PSEUDO_KEY": "test-key"},
         check=True,
     )
     assert "Warning" not in done.stderr, done.stderr
+    assert done.stdout.strip() == "[]", f"loaded with the definitions: {done.stdout}"
 
 
 def test_every_asset_is_owned_by_its_domains_team_and_automation_explains_itself():

@@ -7,7 +7,6 @@ effects model, where each unit's variance becomes s^2 + tau2."""
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import rankdata
 
 from ohwb_pipeline.funnel.options import FunnelOptions
 
@@ -29,6 +28,8 @@ def winsorise(z: np.ndarray, trim_by: float) -> tuple[np.ndarray, np.ndarray]:
 
 def truncate(z: np.ndarray, trim_by: float) -> tuple[np.ndarray, np.ndarray]:
     # NHS Digital's SHMI method: split the ranks into 1 / trim_by groups and drop the first and the last.
+    from scipy.stats import rankdata  # on use, as in limits.py: about 1 s a process loading the definitions
+
     groups = 1 / trim_by
     group = np.floor(rankdata(z, method="average") * groups / (len(z) + 1))
     out = ~((group > 0) & (group < groups - 1))

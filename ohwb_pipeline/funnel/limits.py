@@ -5,7 +5,6 @@ unadjusted limits are exact Poisson limits from chi-squared quantiles; for PR an
 formula with tau2 = 0."""
 
 import numpy as np
-from scipy.stats import chi2
 
 from ohwb_pipeline.funnel.options import Z_95, Z_998, FunnelOptions
 
@@ -17,6 +16,10 @@ _GRID_POINTS = 1000
 
 def poisson_limits(x: np.ndarray, target: float, multiplier: float) -> list[np.ndarray]:
     # Exact limits for an observed Poisson count with mean x, as a ratio to x (Spiegelhalter 2005, A.1).
+    # scipy.stats is imported on use: it costs about 1 s, and every process that loads the definitions
+    # (code server, daemon, sensors) would pay it without computing a funnel.
+    from scipy.stats import chi2
+
     scale = multiplier * target / x
     return [
         scale * chi2.isf(0.975, 2 * x) / 2,

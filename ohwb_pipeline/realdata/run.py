@@ -16,7 +16,7 @@ from ohwb_pipeline.realdata.backtest import compare_rows, england_differences
 from ohwb_pipeline.realdata.labels import REAL
 from ohwb_pipeline.realdata.shipped import OGL_LINE, land_shipped, shipped_files
 from ohwb_pipeline.reference.expected import write_expected_submitters
-from ohwb_pipeline.report.render import report_path
+from ohwb_pipeline.report.paths import report_path
 
 STAGES = 3
 

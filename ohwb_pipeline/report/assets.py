@@ -11,7 +11,7 @@ from ohwb_pipeline.absence.published import TABLES as ABSENCE_TABLES
 from ohwb_pipeline.core.lake import Lake
 from ohwb_pipeline.core.partitions import monthly_partitions, months_in_window, single_run
 from ohwb_pipeline.core.resources import OhwbSettings
-from ohwb_pipeline.report.render import SECTIONS, write_report
+from ohwb_pipeline.report.paths import SECTIONS
 
 GROUP = "report"
 YEARLY_INPUTS = ["survey_indicators", "ics_wellbeing_scorecard"]
@@ -39,6 +39,10 @@ def monthly_report(context: dg.AssetExecutionContext, settings: OhwbSettings) ->
     small multiples per ICB, the reason mix, the survey wellbeing
     scorecard, the ROI forest plot and data quality. One file, no network: it opens from a shared drive
     or an email attachment, and prints to A4."""
+    # Imported here, not at the top: the renderer brings altair and vl-convert, which every process that
+    # loads the definitions (code server, daemon, each run worker) would otherwise pay for.
+    from ohwb_pipeline.report.render import write_report
+
     lake = Lake(settings.root)
     written = []
     for period in months_in_window(context.partition_time_window):

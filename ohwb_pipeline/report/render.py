@@ -14,10 +14,9 @@ from ohwb_pipeline.core.lake import Lake
 from ohwb_pipeline.report import charts
 from ohwb_pipeline.report.data import ReportData, load
 from ohwb_pipeline.report.funnel_section import funnel_parts
+from ohwb_pipeline.report.paths import report_path
 
-REPORT_DIR = "report"
 TEMPLATE = Path(__file__).with_name("template.html.j2")
-SECTIONS = ["england", "funnel", "league", "icbs", "reasons", "survey", "roi", "quality"]
 ICON_COLOURS = {"improvement": "#00b0f0", "concern": "#e46c0a", "neutral": "#490092", "common": "#a6a6a6"}
 ASSURANCE = {
     "consistent_pass": ("P", "#00b0f0", "passes the target consistently"),
@@ -35,10 +34,6 @@ class Section:
     notes: list[str] = field(default_factory=list)
     table_html: str = ""
     css: str = ""
-
-
-def report_path(lake: Lake, period: str) -> Path:
-    return lake.published / REPORT_DIR / f"ohwb_report_{period}.html"
 
 
 def write_report(lake: Lake, period: str, now: datetime | None = None) -> Path:

@@ -31,7 +31,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import nnls
 
 ALPHA = 0.05
 POWER = 0.80
@@ -113,6 +112,8 @@ def difference_in_differences(
 def simplex_weights(target: np.ndarray, donors: np.ndarray) -> np.ndarray:
     """Non-negative weights summing to 1 minimising ||target - donors @ w||: NNLS with the sum as a
     heavily weighted extra equation. `donors`: months x units."""
+    from scipy.optimize import nnls  # on use: about 0.4 s a process that loads the definitions
+
     scale = max(float(np.abs(donors).max()), 1e-12)
     a = np.vstack([donors / scale, np.full((1, donors.shape[1]), _SUM_TO_ONE_WEIGHT)])
     b = np.concatenate([target / scale, [_SUM_TO_ONE_WEIGHT]])
@@ -174,6 +175,8 @@ def noise_model(placebos: list[Estimate]):
 
     def features(e: Estimate) -> np.ndarray:
         return np.array([1.0, typical / e.size, typical / e.comparator_size, 1 / e.comparator_units])
+
+    from scipy.optimize import nnls
 
     design = np.array([features(p) for p in usable])
     coefficients, _ = nnls(design, (effects - np.median(effects)) ** 2)

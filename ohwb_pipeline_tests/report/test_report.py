@@ -10,7 +10,8 @@ import pytest
 from ohwb_pipeline.core.lake import Lake
 from ohwb_pipeline.core.resources import OhwbSettings
 from ohwb_pipeline.report.data import NothingPublished
-from ohwb_pipeline.report.render import SECTIONS, gbp, pct, pp, report_path, write_report
+from ohwb_pipeline.report.paths import SECTIONS, report_path
+from ohwb_pipeline.report.render import gbp, pct, pp, write_report
 from ohwb_pipeline_tests.conftest import range_tags, read_table, synth_into
 from ohwb_pipeline_tests.roi.helpers import write_register
 
