@@ -9,3 +9,9 @@ from dagster import BetaWarning, PreviewWarning
 
 warnings.filterwarnings("ignore", category=BetaWarning)
 warnings.filterwarnings("ignore", category=PreviewWarning)
+
+# Every process that loads the pipeline (run workers, `dagster job execute`, the code server) gets the
+# pool-wait sleep: without it a run whose step waits for a pool slot spins a core (core/pool_wait.py).
+from ohwb_pipeline.core import pool_wait  # noqa: E402
+
+pool_wait.apply()
