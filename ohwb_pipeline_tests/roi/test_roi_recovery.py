@@ -43,15 +43,15 @@ def injected(tmp_path_factory):
     common = {
         "first_month": "2021-04",
         "last_month": "2023-03",
-        "orgs": None,
-        "icbs": ICB,
         "size_factor": 1.0,
         "size_overrides": {TREATED: 3.0},
     }
+    # Each trust draws from its own random streams, so the treated trust alone has the same draws as in
+    # the whole ICB: the counterfactual needs only that trust.
     without = tmp_path_factory.mktemp("trend_only")
-    synth_into(without, scenarios=_scenarios(False), **common)
+    synth_into(without, scenarios=_scenarios(False), orgs=[TREATED], icbs=None, **common)
     root = tmp_path_factory.mktemp("trend_and_effect")
-    synth_into(root, scenarios=_scenarios(True), **common)
+    synth_into(root, scenarios=_scenarios(True), orgs=None, icbs=ICB, **common)
     assert run_absence_job(root, tags=range_tags("2021-04", "2023-03")).success
     write_register(root, [f"E1,{TREATED},,Physio,msk,S11;S12,{START},,100000,assumed,,,,,,,,,"])
     assert materialize_roi(root).success
