@@ -4,9 +4,9 @@ Dagster 1.13.27's `InstanceConcurrencyContext.interval_to_next_pending_claim_che
 `min([0, *intervals])`, which is never above 0, so `ActiveExecution.sleep_til_ready` never sleeps: a run
 whose step waits for a slot of a pool at its limit (`ohwb/*`, default limit 1) loops at 100% of a core
 until the slot frees. Dagster does compute its back-off (a first re-check after 1 s, growing to 15 s) and
-keeps it in `_pending_timeouts`; only the sleep is lost. Measured with `make first-tick --smoke`'s two
-one-month runs at once: 41.7 CPU-s without this, against about 12 for the two runs' work
-(docs/operations.md, "Concurrency").
+keeps it in `_pending_timeouts`; only the sleep is lost. Measured with the first-tick smoke size
+(`python -m benchmarks.first_tick --smoke`, two one-month runs at once): 41.7 CPU-s without this, 10.5
+with it (docs/operations.md, "Concurrency").
 
 Applied only at the pinned Dagster version; `ohwb_pipeline_tests/core/test_pool_wait.py` fails when the
 pin moves, so that an upgrade checks whether Dagster fixed it (and this file can go).

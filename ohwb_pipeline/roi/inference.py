@@ -176,7 +176,7 @@ def noise_model(placebos: list[Estimate]):
     def features(e: Estimate) -> np.ndarray:
         return np.array([1.0, typical / e.size, typical / e.comparator_size, 1 / e.comparator_units])
 
-    from scipy.optimize import nnls
+    from scipy.optimize import nnls  # on use, as in simplex_weights
 
     design = np.array([features(p) for p in usable])
     coefficients, _ = nnls(design, (effects - np.median(effects)) ** 2)
