@@ -52,7 +52,7 @@ def test_every_job_and_ad_hoc_materialisation_runs_its_steps_in_the_runs_own_pro
     """A subprocess per step re-imports the definitions (about 4 s a step): `dagster asset materialize`
     of the absence group over three months took 46 s with it and 11 s without."""
     repo = defs.get_repository_def()
-    jobs = [*repo.get_all_jobs(), defs.get_implicit_global_asset_job_def()]
+    jobs = [*repo.get_all_jobs(), defs.resolve_implicit_global_asset_job_def()]
     assert {job.name for job in jobs} >= {"absence_monthly", "report_monthly", "__ASSET_JOB"}
     for job in jobs:
         assert job.executor_def.name == dg.in_process_executor.name, job.name
@@ -63,14 +63,14 @@ REFERENCE_DATA = {"unit_costs"}  # reference data defined beside its only user, 
 
 def test_absence_monthly_job_schedule_and_sensor_are_registered():
     assert defs.resolve_job_def("absence_monthly") is not None
-    assert defs.get_schedule_def("absence_monthly_schedule").job_name == "absence_monthly"
-    sensor = defs.get_sensor_def("landing_sensor")
+    assert defs.resolve_schedule_def("absence_monthly_schedule").job_name == "absence_monthly"
+    sensor = defs.resolve_sensor_def("landing_sensor")
     assert {job.name for job in sensor.jobs} == {"absence_monthly", "survey_yearly"}
 
 
 def test_survey_yearly_job_and_march_schedule_are_registered():
     assert defs.resolve_job_def("survey_yearly") is not None
-    schedule = defs.get_schedule_def("survey_yearly_schedule")
+    schedule = defs.resolve_schedule_def("survey_yearly_schedule")
     assert schedule.job_name == "survey_yearly"
     assert schedule.cron_schedule == "0 6 1 3 *"
 

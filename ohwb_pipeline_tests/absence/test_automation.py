@@ -12,7 +12,7 @@ from ohwb_pipeline_tests.conftest import synth_into
 
 def _tick(monkeypatch, root, cursor=None):
     monkeypatch.setenv("OHWB_DATA_DIR", str(root))
-    sensor = defs.get_sensor_def("landing_sensor")
+    sensor = defs.resolve_sensor_def("landing_sensor")
     context = dg.build_sensor_context(cursor=cursor, definitions=defs)
     result = sensor.evaluate_tick(context)
     return result.run_requests, result.cursor
@@ -78,7 +78,7 @@ def test_landing_folders_outside_the_partitions_are_ignored(monkeypatch, tmp_pat
 
 
 def test_the_schedule_runs_the_previous_month_on_the_15th():
-    schedule = defs.get_schedule_def("absence_monthly_schedule")
+    schedule = defs.resolve_schedule_def("absence_monthly_schedule")
     assert schedule.cron_schedule == "0 6 15 * *"
     context = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2024, 5, 15, 6, 0))
     [request] = schedule.evaluate_tick(context).run_requests

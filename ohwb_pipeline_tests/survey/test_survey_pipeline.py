@@ -125,7 +125,7 @@ def test_a_new_catalogue_question_is_validated_and_counted_with_no_code_change(t
 def test_the_landing_sensor_starts_a_survey_year_run(monkeypatch, tmp_path):
     synth_into(tmp_path, first_month="2024-10", last_month="2024-10", orgs=SMALL_ORGS[:1], size_factor=0.05)
     monkeypatch.setenv("OHWB_DATA_DIR", str(tmp_path))
-    sensor = defs.get_sensor_def("landing_sensor")
+    sensor = defs.resolve_sensor_def("landing_sensor")
     result = sensor.evaluate_tick(dg.build_sensor_context(definitions=defs))
     by_job = {(r.job_name, r.partition_key) for r in result.run_requests}
     assert by_job == {("absence_monthly", "2024-10-01"), ("survey_yearly", "2024")}
@@ -143,13 +143,15 @@ def test_a_survey_year_with_no_partition_yet_waits_for_it(monkeypatch, tmp_path)
     folder.mkdir(parents=True)
     (folder / "RJ1.csv").write_text("org_code,respondent_id,staff_group\n")
     monkeypatch.setenv("OHWB_DATA_DIR", str(tmp_path))
-    result = defs.get_sensor_def("landing_sensor").evaluate_tick(dg.build_sensor_context(definitions=defs))
+    result = defs.resolve_sensor_def("landing_sensor").evaluate_tick(
+        dg.build_sensor_context(definitions=defs)
+    )
     assert result.run_requests == []
     assert f"survey/{next_year}/RJ1.csv" not in json.loads(result.cursor)
 
 
 def test_the_march_schedule_runs_the_survey_fielded_the_autumn_before():
-    schedule = defs.get_schedule_def("survey_yearly_schedule")
+    schedule = defs.resolve_schedule_def("survey_yearly_schedule")
     context = dg.build_schedule_context(
         scheduled_execution_time=dt.datetime(2025, 3, 1, 6, 0), repository_def=defs.get_repository_def()
     )
